@@ -1,0 +1,47 @@
+"""Every audit event type, as one enum with a numbered range per app.
+
+Ranges: 1000-1999 accounts and sign-in; 2000-2099 audit trail; 2100-2199 encryption and
+security; 3000-3999 patients; 4000-4999 staff wellbeing; 5000-5999 supervision and caseload.
+Numbers are stored, so never renumber or reuse one.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(models.IntegerChoices):
+    # accounts and sign-in
+    LOGIN = 1001, _("Signed in")
+    LOGOUT = 1002, _("Signed out")
+    LOGIN_FAILED = 1003, _("Sign-in failed")
+    LOCKOUT = 1004, _("Locked out")
+    LOCKOUT_CLEARED = 1005, _("Lockout cleared")
+    OTP_ENROLLED = 1010, _("Second factor enrolled")
+    OTP_FAILED = 1011, _("Second factor failed")
+    OTP_VERIFIED = 1012, _("Second factor verified")
+    OTP_RESET = 1013, _("Second factor reset")
+    RECOVERY_CODES_ISSUED = 1014, _("Recovery codes issued")
+    USER_CREATED = 1020, _("User created")
+    USER_DEACTIVATED = 1021, _("User deactivated")
+    USER_REACTIVATED = 1022, _("User reactivated")
+    ROLE_CHANGED = 1023, _("Roles changed")
+    PRIVACY_OFFICER_CHANGED = 1024, _("Privacy officer designation changed")
+    PASSWORD_CHANGED = 1025, _("Password changed")
+    SESSION_EXPIRED = 1026, _("Session expired")
+    RULES_PUBLISHED = 1030, _("Confidentiality rules published")
+    RULES_ACKNOWLEDGED = 1031, _("Confidentiality rules acknowledged")
+    # audit trail
+    AUDIT_LOG_VIEWED = 2001, _("Audit log viewed")
+    AUDIT_CHAIN_VERIFIED = 2002, _("Audit chain verified")
+    AUDIT_CHAIN_BROKEN = 2003, _("Audit chain broken")
+    # encryption and security
+    INTEGRITY_ERROR = 2101, _("Encrypted value failed its integrity check")
+    ACCESS_DENIED = 2102, _("Access denied")
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    DENIED = "denied", _("Denied")

@@ -1,0 +1,1 @@
+"""Security system checks for field encryption. (Filled in by the encryption work.)"""
