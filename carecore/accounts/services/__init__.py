@@ -1,0 +1,1 @@
+"""Every write to accounts goes through these modules (split by noun)."""
