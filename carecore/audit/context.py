@@ -16,14 +16,15 @@ class RequestContext:
     ip_address: str | None = None
 
 
+_EMPTY = RequestContext()
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "carecore_audit_request_context", default=RequestContext()
+    "carecore_audit_request_context"
 )
 
 
 def current() -> RequestContext:
     """Return the context of the request being served, or an empty one."""
-    return _current.get()
+    return _current.get(_EMPTY)
 
 
 def set_current(ctx: RequestContext) -> contextvars.Token[RequestContext]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import models
@@ -9,6 +10,9 @@ from django.db import models
 from . import context
 from .events import EventType, Outcome
 from .models import AuditEvent
+from .sealing import VerifyResult, audit_seal_pending, audit_verify
+
+logger = logging.getLogger(__name__)
 
 
 def audit_event_record(
@@ -25,7 +29,8 @@ def audit_event_record(
     """Write one audit event with the current request's id and address.
 
     `details` holds ids and enum values only (for example old and new role names), never
-    field values or free text from a record.
+    field values or free text from a record. The event is only inserted here; the sealer
+    chains it shortly after commit, off the request's path.
     """
     if target is not None:
         target_type = target._meta.label_lower
@@ -43,3 +48,44 @@ def audit_event_record(
         ip_address=ctx.ip_address,
         details=details or {},
     )
+
+
+def audit_chain_check(*, seal_first: bool = False, source: str = "command") -> VerifyResult:
+    """Verify the hash chain (sealing pending events first if asked) and audit the outcome.
+
+    `source` says what ran the check ("command", "task"); it is stored in the event.
+    """
+    if seal_first:
+        audit_seal_pending(wait=True)
+    result = audit_verify()
+    if result.ok:
+        audit_event_record(
+            event_type=EventType.AUDIT_CHAIN_VERIFIED,
+            target_type="audit.auditseal",
+            target_id=result.head_sequence,
+            details={"source": source, "checked": result.checked},
+        )
+        # The head hash in the log is an anchor outside the database: a truncated tail (seals
+        # and events removed by someone with owner rights) cannot be detected from inside it.
+        logger.info(
+            "audit chain intact: %d seals, head %d %s",
+            result.checked,
+            result.head_sequence,
+            result.head_hash,
+        )
+        return result
+    audit_event_record(
+        event_type=EventType.AUDIT_CHAIN_BROKEN,
+        outcome=Outcome.FAILURE,
+        target_type="audit.auditevent",
+        target_id=result.event_id or "",
+        details={
+            "source": source,
+            "status": str(result.status),
+            "reason": str(result.reason),
+            "checked": result.checked,
+            "unsealed_overdue": result.unsealed_overdue,
+        },
+    )
+    logger.error("audit chain %s at event %d: %s", result.status, result.event_id, result.reason)
+    return result

@@ -1,0 +1,1 @@
+"""A test-only app whose models exercise the project's encrypted fields."""
