@@ -92,3 +92,25 @@ def reception(db):
 @pytest.fixture
 def privacy_officer(db):
     return UserFactory(username="privacy_a", roles=[Role.MANAGER], is_privacy_officer=True)
+
+
+def acknowledge_current_rules(user) -> None:
+    """Record that `user` acknowledged the current confidentiality rules, if any are published."""
+    from carecore.accounts.models import ConfidentialityRules, RulesAcknowledgement
+
+    rules = ConfidentialityRules.objects.order_by("-version").first()
+    if rules is not None:
+        RulesAcknowledgement.objects.get_or_create(user=user, rules=rules)
+
+
+@pytest.fixture
+def sign_in(client):
+    """Return a function that signs `user` in on the test client, rules acknowledged."""
+
+    def _sign_in(user, *, on=None):
+        target = on or client
+        acknowledge_current_rules(user)
+        target.force_login(user)
+        return target
+
+    return _sign_in

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "carecore.accounts"
     label = "accounts"
     verbose_name = _("Accounts and access")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (audits axes lockouts)

@@ -28,7 +28,7 @@ class User(AbstractUser):
         help_text=_("Receives break-glass alerts and reviews access to records."),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -47,7 +47,13 @@ class User(AbstractUser):
         cached: frozenset[str] | None = getattr(self, "_role_names", None)
         if cached is None:
             valid = set(Role.values)
-            cached = frozenset(n for n in self.groups.values_list("name", flat=True) if n in valid)
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("groups")
+            names = (
+                [g.name for g in prefetched]
+                if prefetched is not None
+                else self.groups.values_list("name", flat=True)
+            )
+            cached = frozenset(n for n in names if n in valid)
             self._role_names = cached
         return cached
 

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "carecore.accounts.middleware.SecondFactorMiddleware",
     "carecore.accounts.middleware.RulesAcknowledgementMiddleware",
     "carecore.home.middleware.NoStoreMiddleware",
+    "carecore.crypto.middleware.IntegrityErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -103,8 +104,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CARECORE_DB_CONN_MAX_AGE", defau
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The runtime role that gets SELECT/INSERT only on the audit table (see docs/operations.md).
+# The runtime role that gets SELECT/INSERT only on the audit tables: docs/operations.md and
+# docs/decisions/0004-audit-sealing.md.
 CARECORE_DB_APP_ROLE = env("CARECORE_DB_APP_ROLE", default="")
+# The sealer links events into the hash chain every few seconds; events left unsealed longer
+# than this are an alarm in audit_verify.
+CARECORE_AUDIT_SEAL_STALE_AFTER = timedelta(minutes=1)
+CARECORE_AUDIT_SEAL_LOOKBACK = timedelta(minutes=10)
+CARECORE_AUDIT_SEAL_BATCH_SIZE = 1000
 
 # --- Accounts, sign-in, sessions --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -153,6 +160,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Our audit trail records sign-ins; axes' own access log would keep typed usernames in clear.
+AXES_DISABLE_ACCESS_LOG = True
+# What people type as a username is sometimes their password: axes stores a keyed hash of it.
+AXES_USERNAME_CALLABLE = "carecore.accounts.services.signin.lockout_username_key"
+# The lock lasts 30 minutes from the fifth failure; attempts during it do not extend it, so an
+# attacker cannot keep a colleague locked out forever by retrying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 # Behind a proxy, set CARECORE_AXES_IPWARE_PROXY_COUNT so the client address is read correctly.
 AXES_IPWARE_PROXY_COUNT = env.int("CARECORE_AXES_IPWARE_PROXY_COUNT", default=0) or None

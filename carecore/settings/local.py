@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -18,6 +18,6 @@ CARECORE_BLIND_INDEX_KEY = env(
     "CARECORE_BLIND_INDEX_KEY", default="demo-blind-index-key-not-for-production-8d1e"
 )
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

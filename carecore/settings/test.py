@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DATABASES = {
@@ -11,7 +11,7 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("CARECORE_TEST_DB_NAME", default=None)}
 
-SECRET_KEY = "test-secret-key-only-for-the-test-suite-0123456789abcdef"
+SECRET_KEY = "test-secret-key-only-for-the-test-suite-0123456789abcdef"  # noqa: S105
 CARECORE_FIELD_ENCRYPTION_KEYS = ["test-field-key-1-only-for-the-test-suite-0123456789ab"]
 CARECORE_BLIND_INDEX_KEY = "test-blind-index-key-only-for-the-test-suite-0123"
 
@@ -22,7 +22,8 @@ CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
+MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]

@@ -1,0 +1,183 @@
+"""What the home page shows: one section per role the user holds, composed from selectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from carecore.accounts.roles import Role
+
+from . import selectors
+from .navigation import url_for
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str | Promise
+    url: str
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    key: str
+    heading: str | Promise
+    template: str
+    paragraphs: tuple[str | Promise, ...] = ()
+    links: tuple[Link, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _links(*entries: tuple[str, str | Promise]) -> tuple[Link, ...]:
+    """Return links for the URL names that exist; a page not built yet is not offered."""
+    return tuple(
+        Link(label=label, url=url)
+        for name, label in entries
+        if (url := url_for(name)) is not None
+    )
+
+
+SCOPE_NOTE = _(
+    "This version of CareCore holds accounts, sign-in, the audit trail and the confidentiality "
+    "rules. Patient records, supervision and wellbeing pages are not part of it yet."
+)
+
+# What each role will do here, stated as the access model in ARCHITECTURE.md defines it.
+_WELCOME: dict[Role, tuple[str | Promise, str | Promise]] = {
+    Role.CLINICIAN: (
+        _("Clinician"),
+        _(
+            "You will keep the records of the patients whose care team you are on, take part "
+            "in clinical supervision and record your own wellbeing check-ins."
+        ),
+    ),
+    Role.SUPERVISOR: (
+        _("Supervisor"),
+        _(
+            "You will record supervision sessions and review your supervisees' caseloads: case "
+            "codes, stages, complexity and counts, without clinical content unless you are on "
+            "the care team yourself."
+        ),
+    ),
+    Role.MANAGER: (
+        _("Manager"),
+        _(
+            "You will see caseload and supervision figures for the whole organisation, and "
+            "staff wellbeing only as aggregates: never clinical content or one person's "
+            "wellbeing results."
+        ),
+    ),
+    Role.RECEPTION: (
+        _("Reception"),
+        _(
+            "You will register patients and handle what intake and scheduling need, and "
+            "nothing more of a patient's record."
+        ),
+    ),
+}
+
+
+_WELCOME_KEYS = frozenset(role.value for role in _WELCOME)
+
+
+def _welcome_section(role: Role) -> HomeSection:
+    heading, text = _WELCOME[role]
+    return HomeSection(
+        key=role.value,
+        heading=heading,
+        template="home/sections/welcome.html",
+        paragraphs=(text,),
+    )
+
+
+def _admin_section() -> HomeSection:
+    return HomeSection(
+        key=Role.ADMIN.value,
+        heading=_("Accounts and access"),
+        template="home/sections/admin.html",
+        paragraphs=(
+            _(
+                "You manage accounts, roles and access. Admins never see clinical content or "
+                "individual wellbeing results."
+            ),
+        ),
+        links=_links(
+            ("accounts:user_list", _("Manage users")),
+            ("accounts:lockout_list", _("Review lockouts")),
+            ("accounts:rules_publish", _("Publish a new rules version")),
+        ),
+        data={"overview": selectors.accounts_overview()},
+    )
+
+
+def _privacy_section() -> HomeSection:
+    return HomeSection(
+        key="privacy",
+        heading=_("Privacy officer"),
+        template="home/sections/privacy.html",
+        paragraphs=(_("You review who did what in CareCore, through the audit log."),),
+        links=_links(("audit:event_list", _("Open the audit log"))),
+        data={"events_today": selectors.audit_events_today_count()},
+    )
+
+
+def _account_section() -> HomeSection:
+    return HomeSection(
+        key="account",
+        heading=_("Your account"),
+        template="home/sections/welcome.html",
+        paragraphs=(
+            _(
+                "Protect your account with a second factor, and read the confidentiality rules "
+                "that apply to everyone who handles patient information here."
+            ),
+        ),
+        links=_links(
+            ("accounts:security", _("My account security")),
+            ("accounts:rules", _("Confidentiality rules")),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class HomePage:
+    sections: list[HomeSection]
+    # Said once, when the page describes work that later versions add.
+    scope_note: str | Promise | None
+
+
+def home_page_for(user) -> HomePage:
+    """Return the home page for `user`: one section per role held, then their account."""
+    sections = home_sections_for(user)
+    describes_future_work = any(s.key in _WELCOME_KEYS for s in sections)
+    return HomePage(sections=sections, scope_note=SCOPE_NOTE if describes_future_work else None)
+
+
+def home_sections_for(user) -> list[HomeSection]:
+    """Return the home page sections for `user`: one per role held, then their account."""
+    roles = user.role_names
+    sections: list[HomeSection] = []
+    for role in Role:
+        if role.value not in roles:
+            continue
+        sections.append(_admin_section() if role == Role.ADMIN else _welcome_section(role))
+    if user.is_privacy_officer:
+        sections.append(_privacy_section())
+    if not sections:
+        sections.append(
+            HomeSection(
+                key="none",
+                heading=_("No role yet"),
+                template="home/sections/welcome.html",
+                paragraphs=(
+                    _(
+                        "Your account holds no role, so there is nothing here for you yet. "
+                        "Ask an administrator to give you the role you work in."
+                    ),
+                ),
+            )
+        )
+    sections.append(_account_section())
+    return sections
