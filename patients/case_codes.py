@@ -1,10 +1,11 @@
 """Case codes: short, random, non-identifying references for patients.
 
-A code is 8 symbols from an alphabet without look-alike characters (no 0/O, 1/I/L, U), grouped
-as `XXXX-XXXX`, followed by one check symbol computed with the Luhn mod N algorithm, so a mistyped
-character, or two swapped neighbours, is caught before any lookup is made (the one swap Luhn
-mod N cannot see is of the alphabet's first and last symbols, "2" and "Z"). Codes carry no information about the
-person: they are drawn from the operating system's random source.
+A code is 8 symbols from an alphabet without look-alike characters (no 0/O, 1/I/L, U),
+grouped as `XXXX-XXXX`, followed by one check symbol computed with the Luhn mod N algorithm,
+so a mistyped character, or two swapped neighbours, is caught before any lookup is made (the
+one swap Luhn mod N cannot see is of the alphabet's first and last symbols, "2" and "Z").
+Codes carry no information about the person: they come from the operating system's random
+source.
 """
 
 from __future__ import annotations

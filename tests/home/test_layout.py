@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.urls import reverse
 
 from tests.factories import UserFactory
 
@@ -12,7 +13,6 @@ from .html import find, inline_code, tags_of
 
 pytestmark = pytest.mark.django_db
 
-STUB_URLS = "tests.home.urls_stub"
 
 
 @pytest.fixture
@@ -53,7 +53,6 @@ def test_csrf_token_is_available_to_scripts(signed_in_page):
     assert len(meta["content"]) >= 32
 
 
-@pytest.mark.urls(STUB_URLS)
 def test_body_carries_the_session_timeout_settings(client, clinician, settings, sign_in):
     settings.CARECORE_SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
     sign_in(clinician)
@@ -75,12 +74,11 @@ def test_session_timeout_script_loads_deferred_for_signed_in_users_only(
     assert "data-session-idle-seconds" not in body
 
 
-@pytest.mark.urls(STUB_URLS)
 def test_sign_out_is_a_post_form_with_csrf(client, clinician, sign_in):
     sign_in(clinician)
     html = client.get("/").content.decode()
 
-    assert find(html, "form", method="post", action="/accounts/logout/")
+    assert find(html, "form", method="post", action=reverse("accounts:logout"))
     assert find(html, "input", type="hidden", name="csrfmiddlewaretoken")
     assert find(html, "button", type="submit", **{"class": "button-signout"})
 

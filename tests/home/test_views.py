@@ -20,7 +20,6 @@ from .html import find, inline_code
 
 pytestmark = pytest.mark.django_db
 
-STUB_URLS = "tests.home.urls_stub"
 
 
 def _headings(response) -> list[str]:
@@ -122,7 +121,6 @@ def test_privacy_officer_home_counts_todays_audit_events(client, privacy_officer
     assert privacy.data["events_today"] == 2
 
 
-@pytest.mark.urls(STUB_URLS)
 def test_home_links_only_to_pages_that_exist(client, admin_user, sign_in):
     sign_in(admin_user)
 
