@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 from collections.abc import Iterator
 
 import pytest
+from django.apps import apps as django_apps
 
 from carecore.accounts.roles import Role
 
@@ -52,6 +55,57 @@ def canary_guard() -> Iterator[None]:
         root.setLevel(old_level)
     if handler.leaks:
         pytest.fail("canary value reached the logs:\n" + "\n".join(handler.leaks))
+
+
+# Rows that data migrations write and the code relies on: (app, migration, function). Each
+# function is idempotent.
+REFERENCE_DATA_MIGRATIONS = [
+    ("accounts", "0002_create_roles", "create_roles"),
+    ("accounts", "0003_initial_rules", "publish_first_version"),
+]
+_DB_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+@functools.cache
+def _migrated_apps():
+    """Return the historical models at the latest migrations, as data migrations see them."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state().apps
+
+
+def _reference_data_missing() -> bool:
+    from django.contrib.auth.models import Group
+
+    from carecore.accounts.models import ConfidentialityRules
+
+    return (
+        Group.objects.filter(name__in=Role.values).count() != len(Role.values)
+        or not ConfidentialityRules.objects.exists()
+    )
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Write again what data migrations wrote, when a transactional test has flushed it.
+
+    A transactional test ends by emptying every table, and Django then recreates only content
+    types and permissions; the role groups and the first rules version would be gone for every
+    test after it (and for the next run of a reused test database).
+    """
+    uses_db = request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    if not _reference_data_missing():
+        return
+    for app_label, name, function in REFERENCE_DATA_MIGRATIONS:
+        package = django_apps.get_app_config(app_label).name
+        module = importlib.import_module(f"{package}.migrations.{name}")
+        getattr(module, function)(_migrated_apps(), None)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ class RequestContextMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         token = context.set_current(
             context.RequestContext(
-                request_id=request_id, ip_address=request.META.get("REMOTE_ADDR") or None
+                request_id=request_id, ip_address=context.client_ip(request)
             )
         )
         try:

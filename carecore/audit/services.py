@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
 
 from . import context
 from .events import EventType, Outcome
@@ -37,7 +38,7 @@ def audit_event_record(
         target_id = target.pk
     ctx = context.current()
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         event_type=event_type,
         outcome=outcome,
         actor_id=actor_id,
@@ -48,6 +49,16 @@ def audit_event_record(
         ip_address=ctx.ip_address,
         details=details or {},
     )
+    if getattr(settings, "CARECORE_AUDIT_SEAL_ON_COMMIT", False):
+        # Registered after the insert: outside a transaction on_commit runs at once.
+        transaction.on_commit(_seal_after_commit)
+    return event
+
+
+def _seal_after_commit() -> None:
+    # The embedded demo has no beat to run the sealer; sealing right after each commit keeps
+    # its chain complete. Another sealer holding the lock will pick these events up.
+    audit_seal_pending(wait=False)
 
 
 def audit_chain_check(*, seal_first: bool = False, source: str = "command") -> VerifyResult:

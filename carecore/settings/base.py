@@ -168,8 +168,10 @@ AXES_USERNAME_CALLABLE = "carecore.accounts.services.signin.lockout_username_key
 # attacker cannot keep a colleague locked out forever by retrying.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
-# Behind a proxy, set CARECORE_AXES_IPWARE_PROXY_COUNT so the client address is read correctly.
-AXES_IPWARE_PROXY_COUNT = env.int("CARECORE_AXES_IPWARE_PROXY_COUNT", default=0) or None
+# Behind reverse proxies, set CARECORE_TRUSTED_PROXY_COUNT to how many append X-Forwarded-For;
+# lockouts and audit events then name the real client address.
+CARECORE_TRUSTED_PROXY_COUNT = env.int("CARECORE_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "carecore.audit.context.client_ip"
 
 # --- Field encryption (carecore.crypto) -------------------------------------------------------
 # Newest key first. Local and test settings provide demo keys; production has no default.
@@ -213,6 +215,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env("CARECORE_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Uploads stay in memory until they are encrypted: Django's default spools files over 2.5 MB to
+# a plaintext temporary file. Larger bodies than the attachment limit get no file at all, and
+# the upload page reports them as too large (the reverse proxy caps request size before this).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 
 # --- Background work (Celery) -----------------------------------------------------------------
 # Unset broker: the embedded default runs tasks eagerly in the web process.
@@ -239,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "carecore.audit.tasks.audit_verify",
         "schedule": timedelta(hours=1),
     },
+    # Access stops at expiry whatever happens; this records the lapse and queues the review.
+    "patients-break-glass-lapse": {
+        "task": "patients.tasks.break_glass_lapse",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -254,5 +266,7 @@ LOGGING = {
         # record but never the body.
         "django.request": {"level": "ERROR", "propagate": True},
         "django.security.DisallowedHost": {"level": "ERROR", "handlers": [], "propagate": False},
+        # Pillow logs image metadata (camera, location) at DEBUG while we strip it.
+        "PIL": {"level": "INFO"},
     },
 }

@@ -21,3 +21,9 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# No broker means no beat: seal the audit chain right after each commit instead.
+CARECORE_AUDIT_SEAL_ON_COMMIT = env.bool(
+    "CARECORE_AUDIT_SEAL_ON_COMMIT",
+    default=CELERY_TASK_ALWAYS_EAGER,
+)

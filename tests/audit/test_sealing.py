@@ -252,3 +252,25 @@ def test_empty_chain_is_intact():
 def test_events_written_by_the_writer_are_not_sealed_on_the_request_path(db):
     audit_event_record(event_type=EventType.LOGIN)
     assert AuditSeal.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_seals_each_event_after_commit(settings):
+    from carecore.audit.models import AuditSeal
+    from carecore.audit.services import audit_event_record
+
+    settings.CARECORE_AUDIT_SEAL_ON_COMMIT = True
+    event = audit_event_record(event_type=EventType.LOGIN)
+
+    assert AuditSeal.objects.filter(event=event).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_broker_events_wait_for_the_sealer(settings):
+    from carecore.audit.models import AuditSeal
+    from carecore.audit.services import audit_event_record
+
+    settings.CARECORE_AUDIT_SEAL_ON_COMMIT = False
+    event = audit_event_record(event_type=EventType.LOGIN)
+
+    assert not AuditSeal.objects.filter(event=event).exists()
