@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("carecore.home.urls")),
     path("accounts/", include("carecore.accounts.urls")),
     path("audit/", include("carecore.audit.urls")),
+    path("patients/", include("patients.urls")),
 ]
 
 # Generic error pages that echo nothing from the request (see carecore/home/views.py).
