@@ -184,15 +184,17 @@ rc=0; $(VENV)/bin/pytest $(1) || rc=$$?
 if [ $$rc -eq 5 ]; then echo "pytest: no tests collected."; elif [ $$rc -ne 0 ]; then exit $$rc; fi
 endef
 
-test: $(STAMP_DEV) check-postgres check-redis check-chromium  ## Lint, then the whole suite on PostgreSQL.
+test: $(STAMP_DEV) check-postgres check-redis check-chromium  ## Lint and type-check, then the whole suite on PostgreSQL.
 	@echo "== ruff"
 	# A lint failure fails the run, but only after the tests: one run reports both.
 	lint_rc=0; $(VENV)/bin/ruff check . || lint_rc=$$?
+	echo "== mypy (domain layer)"
+	$(VENV)/bin/mypy || lint_rc=$$?
 	echo "== pytest (PostgreSQL; SQLite smoke, Celery worker and browser tests included)"
 	workers=""
 	if [ "$(PYTEST_WORKERS)" != "0" ]; then workers="-n $(PYTEST_WORKERS) --dist loadgroup"; fi
 	$(call pytest,$$workers --create-db $(PYTEST_ARGS))
-	if [ $$lint_rc -ne 0 ]; then echo "make test: ruff reported problems (see above)." >&2; exit $$lint_rc; fi
+	if [ $$lint_rc -ne 0 ]; then echo "make test: ruff or mypy reported problems (see above)." >&2; exit $$lint_rc; fi
 
 test-fast: $(STAMP_DEV)  ## The suite without the browser, broker and smoke tests.
 	@$(call pytest,-m "not browser and not broker and not smoke" $(PYTEST_ARGS))
