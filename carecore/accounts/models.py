@@ -19,6 +19,20 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class Team(models.Model):
+    """An organisational team (a unit of the service), used to group staff for oversight."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A member of staff. Roles are groups; see `carecore.accounts.roles.Role`."""
 
@@ -26,6 +40,14 @@ class User(AbstractUser):
         _("privacy officer"),
         default=False,
         help_text=_("Receives break-glass alerts and reviews access to records."),
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("team"),
     )
 
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
