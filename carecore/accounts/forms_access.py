@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
+from .models import Team
 from .permissions import USERNAME_TAKEN
 from .roles import Role
 from .selectors import username_taken
@@ -102,6 +103,23 @@ class PrivacyOfficerForm(forms.Form):
             "as few people as the organisation needs."
         ),
     )
+
+
+class UserTeamForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label=_("No team"),
+        help_text=_(
+            "Groups staff for oversight figures, such as wellbeing aggregates, which are only "
+            "shown for teams large enough to keep individuals anonymous."
+        ),
+    )
+
+
+class TeamCreateForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=120)
 
 
 class LockoutClearForm(forms.Form):

@@ -33,6 +33,7 @@ SELF_STATUS_CHANGE_REFUSED = _(
 SELF_SECOND_FACTOR_RESET_REFUSED = _("You cannot reset your own second factor. Ask another admin.")
 UNKNOWN_ROLE = _("Unknown role: choose from the roles listed.")
 USERNAME_TAKEN = _("A user with that username already exists.")
+TEAM_NAME_TAKEN = _("A team with that name already exists.")
 PASSWORD_ALREADY_SET = _("This account already has a password.")
 
 

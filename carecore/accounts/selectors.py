@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django_otp import user_has_device
 
-from .models import ConfidentialityRules, RulesAcknowledgement, User
+from .models import ConfidentialityRules, RulesAcknowledgement, Team, User
 from .roles import Role
 
 # Where the per-request answer of `user_has_acknowledged_current` is kept on the user object.
@@ -93,3 +93,10 @@ def user_has_acknowledged_current(user: User | AnonymousUser) -> bool:
 def username_taken(username: str) -> bool:
     """Return whether an account already uses `username`, ignoring case."""
     return User.objects.filter(username__iexact=username).exists()
+
+
+def teams_with_sizes() -> QuerySet[Team]:
+    """Return every team with `active_members`, its number of active accounts."""
+    return Team.objects.annotate(
+        active_members=Count("members", filter=Q(members__is_active=True))
+    ).order_by("name")

@@ -27,6 +27,8 @@ urlpatterns: list[URLPattern] = [
         access.UserPasswordLinkView.as_view(),
         name="user_password_link",
     ),
+    path("users/<int:pk>/team/", access.UserTeamView.as_view(), name="user_team"),
+    path("teams/", access.TeamListView.as_view(), name="team_list"),
     path("lockouts/", access.LockoutListView.as_view(), name="lockout_list"),
     path("welcome/<uidb64>/<token>/", access.PasswordSetView.as_view(), name="password_set"),
     path("rules/", rules.RulesView.as_view(), name="rules"),

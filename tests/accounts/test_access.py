@@ -68,6 +68,8 @@ def access_urls(pk: int) -> list[str]:
         reverse("accounts:user_password_link", args=[pk]),
         reverse("accounts:lockout_list"),
         reverse("accounts:rules_publish"),
+        reverse("accounts:user_team", args=[pk]),
+        reverse("accounts:team_list"),
     ]
 
 
@@ -101,8 +103,11 @@ class TestRefusals:
             "accounts:user_password_link",
             "accounts:lockout_list",
             "accounts:rules_publish",
+            "accounts:user_team",
+            "accounts:team_list",
         ]
         other_clinician.refresh_from_db()
+        assert other_clinician.team_id is None
         assert other_clinician.is_active
         assert set(other_clinician.groups.values_list("name", flat=True)) == {Role.CLINICIAN}
 
@@ -119,7 +124,7 @@ class TestRefusals:
         clinician.save()
 
         for url in access_urls(clinician.pk):
-            if "privacy-officer" in url:
+            if "privacy-officer" in url or url.endswith("/team/"):
                 continue  # POST only
             assert client.get(url).status_code == 200, url
         assert not events(EventType.ACCESS_DENIED).exists()

@@ -16,13 +16,14 @@ from django.utils.http import urlsafe_base64_encode
 from carecore.audit.events import EventType
 from carecore.audit.services import audit_event_record
 
-from ..models import User
+from ..models import Team, User
 from ..permissions import (
     NOT_ALLOWED_TO_MANAGE_ACCESS,
     PASSWORD_ALREADY_SET,
     SELF_PRIVACY_OFFICER_CHANGE_REFUSED,
     SELF_SECOND_FACTOR_RESET_REFUSED,
     SELF_STATUS_CHANGE_REFUSED,
+    TEAM_NAME_TAKEN,
     USERNAME_TAKEN,
     AccessChangeRefused,
     can_change_roles_of,
@@ -194,3 +195,35 @@ def user_second_factor_reset(*, actor: User, user: User) -> None:
     # Not on oneself: a stolen admin session must not be able to swap in its own device.
     _refuse_self(actor, user, SELF_SECOND_FACTOR_RESET_REFUSED)
     otp_devices_reset(actor=actor, user=user)
+
+
+@transaction.atomic
+def team_create(*, actor: User, name: str) -> Team:
+    """Create an organisational team named `name`."""
+    _refuse_unless_manager(actor)
+    name = " ".join(name.split())
+    if Team.objects.filter(name__iexact=name).exists():
+        raise AccessChangeRefused(TEAM_NAME_TAKEN)
+    team = Team.objects.create(name=name)
+    audit_event_record(event_type=EventType.TEAM_CREATED, actor=actor, target=team)
+    return team
+
+
+@transaction.atomic
+def user_team_set(*, actor: User, user: User, team: Team | None) -> None:
+    """Put `user` in `team` (or in none), auditing the old and new team ids."""
+    # A team is not a privilege (it only groups people for oversight figures), so admins may
+    # set their own as well.
+    _refuse_unless_manager(actor)
+    old = _lock(user).team_id
+    new = team.pk if team is not None else None
+    if old == new:
+        return
+    user.team_id = new
+    user.save(update_fields=["team"])
+    audit_event_record(
+        event_type=EventType.USER_TEAM_CHANGED,
+        actor=actor,
+        target=user,
+        details={"old_team": old, "new_team": new},
+    )

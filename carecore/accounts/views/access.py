@@ -25,9 +25,11 @@ from .. import selectors
 from ..forms_access import (
     LockoutClearForm,
     PrivacyOfficerForm,
+    TeamCreateForm,
     UserCreateForm,
     UserFilterForm,
     UserRolesForm,
+    UserTeamForm,
 )
 from ..models import User
 from ..permissions import AccessChangeRefused, can_change_roles_of, can_manage_access
@@ -38,12 +40,14 @@ from ..services.users import (
     onboarding_path_make,
     onboarding_token_generator,
     privacy_officer_set,
+    team_create,
     user_create,
     user_deactivate,
     user_lockout_clear,
     user_password_initial_set,
     user_reactivate,
     user_second_factor_reset,
+    user_team_set,
 )
 
 if TYPE_CHECKING:
@@ -146,6 +150,7 @@ class UserDetailView(PolicyRequiredMixin, View):
             "privacy_form": PrivacyOfficerForm(
                 initial={"is_privacy_officer": user.is_privacy_officer}
             ),
+            "team_form": UserTeamForm(initial={"team": user.team_id}),
             "has_second_factor": selectors.user_has_second_factor(user),
         }
         return render(self.request, self.template_name, context)
@@ -165,6 +170,45 @@ class UserPrivacyOfficerView(PolicyRequiredMixin, View):
             return _refused(request, user, exc)
         messages.success(request, _("Privacy officer designation saved."))
         return redirect("accounts:user_detail", pk=user.pk)
+
+
+class UserTeamView(PolicyRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = selectors.user_get(pk=pk)
+        form = UserTeamForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a team from the list."))
+            return redirect("accounts:user_detail", pk=user.pk)
+        user_team_set(actor=acting_user(request), user=user, team=form.cleaned_data["team"])
+        messages.success(request, _("Team saved."))
+        return redirect("accounts:user_detail", pk=user.pk)
+
+
+class TeamListView(PolicyRequiredMixin, View):
+    """List the organisation's teams with their sizes; a POST creates one."""
+
+    template_name = "accounts/access/team_list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(TeamCreateForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = TeamCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                team_create(actor=acting_user(request), name=form.cleaned_data["name"])
+            except AccessChangeRefused as exc:
+                form.add_error("name", str(exc))
+            else:
+                messages.success(request, _("Team created."))
+                return redirect("accounts:team_list")
+        return self.render(form)
+
+    def render(self, form: TeamCreateForm) -> HttpResponse:
+        teams = selectors.teams_with_sizes()
+        return render(self.request, self.template_name, {"teams": teams, "form": form})
 
 
 class ConfirmActionView(PolicyRequiredMixin, View):
