@@ -5,6 +5,7 @@ urlpatterns = [
     path("accounts/", include("carecore.accounts.urls")),
     path("audit/", include("carecore.audit.urls")),
     path("patients/", include("patients.urls")),
+    path("wellbeing/", include("staffwellbeing.urls")),
 ]
 
 # Generic error pages that echo nothing from the request (see carecore/home/views.py).

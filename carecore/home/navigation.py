@@ -24,10 +24,36 @@ _EVERYONE = "everyone"
 _PRIVACY = "privacy"
 _NAV_SPEC: tuple[tuple[str, str | Promise, frozenset[str]], ...] = (
     ("home:home", _("Home"), frozenset({_EVERYONE})),
+    ("patients:list", _("My patients"), frozenset({Role.CLINICIAN.value})),
+    ("patients:caseload", _("Caseload"), frozenset({Role.SUPERVISOR.value, Role.MANAGER.value})),
+    ("patients:front_desk", _("Front desk"), frozenset({Role.RECEPTION.value})),
+    (
+        "patients:register",
+        _("Register a patient"),
+        frozenset({Role.RECEPTION.value, Role.CLINICIAN.value}),
+    ),
+    # A clinician outside a care team reaches a record in an emergency only through this form.
+    ("patients:break_glass_start", _("Emergency access"), frozenset({Role.CLINICIAN.value})),
+    # Everyone with a staff role monitors their own wellbeing; an admin-only account does not.
+    (
+        "wellbeing:mine",
+        _("My wellbeing"),
+        frozenset(
+            {
+                Role.CLINICIAN.value,
+                Role.SUPERVISOR.value,
+                Role.MANAGER.value,
+                Role.RECEPTION.value,
+            }
+        ),
+    ),
+    ("wellbeing:overview", _("Wellbeing overview"), frozenset({Role.MANAGER.value})),
     ("accounts:user_list", _("Users"), frozenset({Role.ADMIN.value})),
     ("accounts:lockout_list", _("Lockouts"), frozenset({Role.ADMIN.value})),
     ("accounts:rules", _("Confidentiality rules"), frozenset({_EVERYONE})),
     ("audit:event_list", _("Audit log"), frozenset({Role.ADMIN.value, _PRIVACY})),
+    ("patients:break_glass_reviews", _("Break-glass reviews"), frozenset({_PRIVACY})),
+    ("patients:notifications", _("Privacy alerts"), frozenset({_PRIVACY})),
     ("accounts:security", _("My account security"), frozenset({_EVERYONE})),
 )
 

@@ -9,6 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.roles import Role
+from patients.selectors import caseload_counts
 
 from . import selectors
 from .navigation import url_for
@@ -33,15 +34,13 @@ class HomeSection:
 def _links(*entries: tuple[str, str | Promise]) -> tuple[Link, ...]:
     """Return links for the URL names that exist; a page not built yet is not offered."""
     return tuple(
-        Link(label=label, url=url)
-        for name, label in entries
-        if (url := url_for(name)) is not None
+        Link(label=label, url=url) for name, label in entries if (url := url_for(name)) is not None
     )
 
 
 SCOPE_NOTE = _(
-    "This version of CareCore holds accounts, sign-in, the audit trail and the confidentiality "
-    "rules. Patient records, supervision and wellbeing pages are not part of it yet."
+    "This version of CareCore holds accounts, sign-in, the audit trail, the confidentiality "
+    "rules and patient records. Supervision and wellbeing pages are not part of it yet."
 )
 
 # What each role will do here, stated as the access model in ARCHITECTURE.md defines it.
@@ -49,8 +48,8 @@ _WELCOME: dict[Role, tuple[str | Promise, str | Promise]] = {
     Role.CLINICIAN: (
         _("Clinician"),
         _(
-            "You will keep the records of the patients whose care team you are on, take part "
-            "in clinical supervision and record your own wellbeing check-ins."
+            "You keep the records of the patients whose care team you are on. Later you will "
+            "also take part in clinical supervision and record your own wellbeing check-ins."
         ),
     ),
     Role.SUPERVISOR: (
@@ -72,8 +71,8 @@ _WELCOME: dict[Role, tuple[str | Promise, str | Promise]] = {
     Role.RECEPTION: (
         _("Reception"),
         _(
-            "You will register patients and handle what intake and scheduling need, and "
-            "nothing more of a patient's record."
+            "You register patients and look them up at the front desk by case code: you see "
+            "what intake and scheduling need, and nothing more of a patient's record."
         ),
     ),
 }
@@ -89,6 +88,41 @@ def _welcome_section(role: Role) -> HomeSection:
         heading=heading,
         template="home/sections/welcome.html",
         paragraphs=(text,),
+        links=_links(*_ROLE_LINKS.get(role, ())),
+    )
+
+
+_ROLE_LINKS: dict[Role, tuple[tuple[str, str | Promise], ...]] = {
+    Role.SUPERVISOR: (("patients:caseload", _("Your supervisees' caseload")),),
+    Role.MANAGER: (("patients:caseload", _("The organisation's caseload")),),
+}
+
+
+def _clinician_section(user) -> HomeSection:
+    heading, text = _WELCOME[Role.CLINICIAN]
+    return HomeSection(
+        key=Role.CLINICIAN.value,
+        heading=heading,
+        template="home/sections/clinician.html",
+        paragraphs=(text,),
+        links=_links(
+            ("patients:list", _("My patients")),
+            ("patients:register", _("Register a patient")),
+        ),
+        # Active patients on the user's own care teams: one aggregate query, no rows.
+        data={"active_patients": caseload_counts(user=user, clinician=user).total},
+    )
+
+
+def _reception_section() -> HomeSection:
+    heading, text = _WELCOME[Role.RECEPTION]
+    return HomeSection(
+        key=Role.RECEPTION.value,
+        heading=heading,
+        template="home/sections/reception.html",
+        paragraphs=(text,),
+        links=_links(("patients:register", _("Register a patient"))),
+        data={"lookup_url": url_for("patients:front_desk")},
     )
 
 
@@ -162,7 +196,14 @@ def home_sections_for(user) -> list[HomeSection]:
     for role in Role:
         if role.value not in roles:
             continue
-        sections.append(_admin_section() if role == Role.ADMIN else _welcome_section(role))
+        if role == Role.ADMIN:
+            sections.append(_admin_section())
+        elif role == Role.CLINICIAN:
+            sections.append(_clinician_section(user))
+        elif role == Role.RECEPTION:
+            sections.append(_reception_section())
+        else:
+            sections.append(_welcome_section(role))
     if user.is_privacy_officer:
         sections.append(_privacy_section())
     if not sections:

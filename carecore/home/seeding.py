@@ -174,6 +174,14 @@ def seed_rules_acknowledged(ctx: SeedContext) -> None:
     ctx.report.append(f"Confidentiality rules v{rules.version}: acknowledged by the demo accounts.")
 
 
+def seed_patients(ctx: SeedContext) -> None:
+    """Add the demo caseload (`patients.seeding`): patients spread over the demo clinicians."""
+    # Imported on use: patients.seeding builds on this module.
+    from patients.seeding import seed_demo_patients
+
+    seed_demo_patients(ctx)
+
+
 SeedStep = Callable[[SeedContext], None]
 
 # In order. A later issue appends its step here (for example patients after users, then
@@ -182,4 +190,5 @@ SEED_STEPS: list[SeedStep] = [
     seed_demo_users,
     seed_large_staff,
     seed_rules_acknowledged,
+    seed_patients,
 ]

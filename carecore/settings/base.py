@@ -251,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "patients.tasks.break_glass_lapse",
         "schedule": timedelta(minutes=5),
     },
+    # Reminders are database rows; the sweep is idempotent and catches up after an outage.
+    "wellbeing-reminders": {
+        "task": "staffwellbeing.tasks.wellbeing_reminders_send",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

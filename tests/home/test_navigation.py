@@ -9,6 +9,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def _labels(user, path: str = "/") -> list[str]:
     return [str(item.label) for item in nav_items_for(user, path)]
 
@@ -27,17 +28,53 @@ def test_admin_sees_access_pages_and_audit_log(admin_user):
 def test_privacy_officer_sees_audit_log_but_no_access_pages(privacy_officer):
     assert _labels(privacy_officer) == [
         "Home",
+        "Caseload",
+        "My wellbeing",
+        "Wellbeing overview",
         "Confidentiality rules",
         "Audit log",
+        "Break-glass reviews",
+        "Privacy alerts",
         "My account security",
     ]
 
 
-@pytest.mark.parametrize("persona", ["clinician", "supervisor", "manager", "reception"])
-def test_other_roles_see_only_the_pages_for_everyone(persona, request):
+EVERYONE = ["Confidentiality rules", "My account security"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "patient_pages"),
+    [
+        ("clinician", ["My patients", "Register a patient", "Emergency access", "My wellbeing"]),
+        # The supervisor persona is a clinician too.
+        (
+            "supervisor",
+            ["My patients", "Caseload", "Register a patient", "Emergency access", "My wellbeing"],
+        ),
+        ("manager", ["Caseload", "My wellbeing", "Wellbeing overview"]),
+        ("reception", ["Front desk", "Register a patient", "My wellbeing"]),
+    ],
+)
+def test_other_roles_see_their_patient_pages_and_the_pages_for_everyone(
+    persona, patient_pages, request
+):
     user = request.getfixturevalue(persona)
 
-    assert _labels(user) == ["Home", "Confidentiality rules", "My account security"]
+    assert _labels(user) == ["Home", *patient_pages, *EVERYONE]
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/patients/", "My patients"),
+        ("/patients/register/", "Register a patient"),
+        ("/patients/6f1c2b7e-3a0c-4a43-9d83-2f1e9c4b5a10/notes/", "My patients"),
+    ],
+)
+def test_patient_pages_mark_their_entry(clinician, path, current):
+    marked = [str(item.label) for item in nav_items_for(clinician, path) if item.current]
+
+    assert marked == [current]
 
 
 def test_a_user_without_roles_still_sees_their_own_pages():

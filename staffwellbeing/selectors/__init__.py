@@ -1,0 +1,1 @@
+"""Staff wellbeing selectors, split by noun."""

@@ -1,0 +1,1 @@
+"""Staff wellbeing services, split by noun."""

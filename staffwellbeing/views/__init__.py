@@ -1,0 +1,1 @@
+"""Staff wellbeing views, split by noun."""
