@@ -182,6 +182,13 @@ def seed_patients(ctx: SeedContext) -> None:
     seed_demo_patients(ctx)
 
 
+def seed_wellbeing(ctx: SeedContext) -> None:
+    """Add wellbeing demo data (`staffwellbeing.seeding`): teams and months of check-ins."""
+    from staffwellbeing.seeding import seed_demo_wellbeing
+
+    seed_demo_wellbeing(ctx)
+
+
 SeedStep = Callable[[SeedContext], None]
 
 # In order. A later issue appends its step here (for example patients after users, then
@@ -191,4 +198,5 @@ SEED_STEPS: list[SeedStep] = [
     seed_large_staff,
     seed_rules_acknowledged,
     seed_patients,
+    seed_wellbeing,
 ]
