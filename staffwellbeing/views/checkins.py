@@ -7,7 +7,7 @@ from csp.decorators import csp_replace
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,6 +32,7 @@ from ..selectors.checkins import (
     version_with_structure,
     wellbeing_access_require,
 )
+from ..selectors.leave import days_since_last_leave
 from ..services.checkins import checkin_record
 from ..services.instruments import (
     InvalidInstrument,
@@ -46,12 +47,8 @@ UNSHARED = _("The result is no longer shared with that supervisor.")
 LOADED = _("The wording is loaded as version %(number)d.")
 
 
-def _support_request_url() -> str | None:
-    # The support pages are built separately; link to them only once they exist.
-    try:
-        return reverse("wellbeing:support_request")
-    except NoReverseMatch:
-        return None
+def _support_request_url() -> str:
+    return reverse("wellbeing:support_request")
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,6 +115,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "history": history,
             "labels": subscale_labels(),
             "support_request_url": _support_request_url(),
+            "days_since_leave": days_since_last_leave(request.user),
         },
     )
 

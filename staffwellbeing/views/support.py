@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -63,12 +63,9 @@ def page_of(request: HttpRequest, items: Any) -> Page:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def optional_url(name: str) -> str | None:
-    """Return the URL of `name`, or None where that part of CareCore is not installed."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+def optional_url(name: str) -> str:
+    """Return the URL of `name` (every page it names exists; a missing one raises)."""
+    return reverse(name)
 
 
 def form_submit(form: forms.Form, call: Callable[[], object]) -> object | None:
