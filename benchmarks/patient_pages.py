@@ -49,6 +49,7 @@ from patients.selectors import (  # noqa: E402
     caseload_counts,
     notes_timeline,
     patient_get_for,
+    patients_caseload,
     patients_my_caseload,
     safety_flags_for,
     treatment_goals_for,
@@ -57,6 +58,9 @@ from patients.selectors import (  # noqa: E402
 PAGE_SIZE = 25
 LIGHT = "scale-clinician-0002"
 HEAVY = "scale-clinician-0001"
+# Roster accounts from `seed_demo --scale large`: a supervisor of twelve bulk clinicians, and a
+# manager, who sees every patient's metadata.
+OVERSIGHT = ("supervisor-001", "manager-001")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,14 @@ def my_patients_page(user: User) -> Callable[[], Any]:
     def read() -> Any:
         page = Paginator(patients_my_caseload(user=user), PAGE_SIZE).page(1)
         return [(p.case_code, p.preferred_name, p.active_safety_flags) for p in page]
+
+    return read
+
+
+def caseload_page(user: User) -> Callable[[], Any]:
+    def read() -> Any:
+        page = Paginator(patients_caseload(user=user), PAGE_SIZE).page(1)
+        return [(p.case_code, p.stage, p.care_team_size, p.lead_id) for p in page]
 
     return read
 
@@ -195,8 +207,30 @@ def main() -> None:
             f"{name:<22}{light.median_ms:>10.2f}{light.queries:>4}"
             f"{heavy.median_ms:>11.2f}{heavy.queries:>4}{heavy.median_ms / light.median_ms:>8.2f}"
         )
+    if arguments.mode == "selectors":
+        oversight(runs)
     # Other work on the machine inflates every figure: compare runs at a similar load only.
     print(f"Load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def oversight(runs: int) -> None:
+    """Print the metadata list and counts for a supervisor and a manager (every patient)."""
+    users = list(User.objects.filter(username__in=OVERSIGHT).order_by("username"))
+    if len(users) != len(OVERSIGHT):
+        return
+    print()
+    print(f"{'oversight read':<22}{'user':<16}{'patients':>9}{'ms':>9}{'q':>4}")
+    for user in sorted(users, key=lambda u: OVERSIGHT.index(u.username)):
+        visible = caseload_counts(user=user).total
+        for name, read in (
+            ("caseload, page 1", caseload_page(user)),
+            ("caseload counts", home_counts(user)),
+        ):
+            result = measure(read, runs)
+            print(
+                f"{name:<22}{user.username:<16}{visible:>9}{result.median_ms:>9.2f}"
+                f"{result.queries:>4}"
+            )
 
 
 if __name__ == "__main__":

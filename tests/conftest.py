@@ -62,6 +62,7 @@ def canary_guard() -> Iterator[None]:
 REFERENCE_DATA_MIGRATIONS = [
     ("accounts", "0002_create_roles", "create_roles"),
     ("accounts", "0003_initial_rules", "publish_first_version"),
+    ("staffwellbeing", "0002_cfs_structure", "create_structure"),
 ]
 _DB_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_reset_sequences"})
 
@@ -79,10 +80,12 @@ def _reference_data_missing() -> bool:
     from django.contrib.auth.models import Group
 
     from carecore.accounts.models import ConfidentialityRules
+    from staffwellbeing.models import Instrument
 
     return (
         Group.objects.filter(name__in=Role.values).count() != len(Role.values)
         or not ConfidentialityRules.objects.exists()
+        or not Instrument.objects.exists()
     )
 
 

@@ -27,6 +27,7 @@ pytestmark = [
 NEW_NAME = "Oriel Pennyworth"
 NEW_BIRTH_DATE = "1994-07-23"
 NOTE_TEXT = "Browser test note: discussed sleep and agreed a weekly appointment."
+RESEARCH_EXPLANATION = "Anonymised figures only; saying no changes nothing about care."
 EMERGENCY_REASON = "Arrived at the evening clinic unwell; the lead is away (browser test)."
 
 
@@ -85,6 +86,8 @@ def test_clinician_registers_a_patient_records_consent_and_adds_a_note(
         "Who reads the record and why; that she may change her mind."
     )
     page.get_by_role("button", name="Register", exact=True).click()
+    # Wait for the redirect: the registration has committed once the record page is asked for.
+    expect(page).to_have_url(re.compile(r"/patients/[0-9a-f-]{36}/$"))
 
     patient = Patient.objects.get(
         preferred_name_dob_index=name_dob_index(NEW_NAME, dt.date.fromisoformat(NEW_BIRTH_DATE))
@@ -95,13 +98,16 @@ def test_clinician_registers_a_patient_records_consent_and_adds_a_note(
     assert_accessible(page)
 
     page.goto(reverse("patients:consents", kwargs={"patient_uuid": patient.uuid}))
+    research = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Research use", exact=True)
+    )
+    expect(research).to_contain_text("Use not permitted now")
     page.get_by_label(_label("Purpose")).select_option("research")
     page.get_by_label(_label("Given")).check()
-    page.get_by_label(_label("What was explained")).fill(
-        "Anonymised figures only; saying no changes nothing about care."
-    )
+    page.get_by_label(_label("What was explained")).fill(RESEARCH_EXPLANATION)
     page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_text("Research use").first).to_be_visible()
+    expect(research).to_contain_text("Use permitted now")
+    expect(research).to_contain_text(RESEARCH_EXPLANATION)
     assert_accessible(page)
 
     page.goto(reverse("patients:notes", kwargs={"patient_uuid": patient.uuid}))
@@ -112,9 +118,7 @@ def test_clinician_registers_a_patient_records_consent_and_adds_a_note(
     assert_accessible(page)
 
 
-def test_another_clinician_cannot_find_the_patient(
-    page: Page, context: BrowserContext, demo_password: str
-) -> None:
+def test_another_clinician_cannot_find_the_patient(page: Page, demo_password: str) -> None:
     patient = _patient_of_clinician()
     sign_in(page, "clinician2", demo_password)
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from carecore.accounts.models import ConfidentialityRules
 from carecore.accounts.roles import Role
+from staffwellbeing.models import InstrumentVersion
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,3 +26,4 @@ def test_a_second_transactional_test_still_sees_it():
 def test_a_plain_test_after_them_sees_it():
     assert Group.objects.filter(name__in=Role.values).count() == len(Role.values)
     assert ConfidentialityRules.objects.exists()
+    assert InstrumentVersion.objects.filter(number=1, items__letter="m").exists()
