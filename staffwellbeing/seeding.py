@@ -53,8 +53,21 @@ burnout and chronic tiredness are common in this work and are not a sign of weak
 - If you notice early signs in yourself or a colleague, talk to your supervisor early."""
 
 
+def _roster_username(team_name: str, n: int) -> str:
+    return f"{team_name.split()[0].lower()}-staff-{n:02d}"
+
+
+def roster_usernames() -> list[str]:
+    """Return the usernames of the roster colleagues the demo teams add (no sign-in)."""
+    return [
+        _roster_username(name, n)
+        for name, (_usernames, roster) in DEMO_TEAMS.items()
+        for n in range(1, roster + 1)
+    ]
+
+
 def _roster_user(team: Team, n: int) -> User:
-    username = f"{team.name.split()[0].lower()}-staff-{n:02d}"
+    username = _roster_username(team.name, n)
     user = User.objects.filter(username=username).first()
     if user is None:
         spec = DemoUser(username, "Roster", f"{team.name.split()[0]} {n}", (Role.CLINICIAN,))
