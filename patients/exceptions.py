@@ -14,6 +14,11 @@ PATIENT_NOT_FOUND = _("No patient record matches this reference.")
 
 # Refusals that do not depend on one patient (roles and designations).
 NOT_ALLOWED_TO_REGISTER = _("Only reception staff and clinicians can register patients.")
+NOT_A_CLINICIAN_LIST = _("Only clinicians have a list of their own patients.")
+NOT_AN_OVERSEER = _("Only supervisors and managers can see the caseload.")
+NOT_AT_THE_FRONT_DESK = _(
+    "Only reception staff and clinicians can look patients up at the front desk."
+)
 NOT_A_PRIVACY_OFFICER = _("Only privacy officers can review emergency access.")
 NOT_YOUR_NOTIFICATION = _("This notification is addressed to someone else.")
 

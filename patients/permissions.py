@@ -61,6 +61,28 @@ class Action(models.TextChoices):
     REGISTER = "register", _("Register patients")
 
 
+class PatientList(models.TextChoices):
+    """Pages that list or look up patients; rows on them still come from `patients_for`."""
+
+    MY_PATIENTS = "my_patients", _("My patients")
+    CASELOAD = "caseload", _("Caseload")
+    FRONT_DESK = "front_desk", _("Front desk")
+
+
+# Who may open each list page at all, and the action its refusal is audited under.
+LIST_ROLES: dict[PatientList, tuple[frozenset[str], Action]] = {
+    PatientList.MY_PATIENTS: (frozenset({Role.CLINICIAN.value}), Action.VIEW_CLINICAL),
+    PatientList.CASELOAD: (
+        frozenset({Role.SUPERVISOR.value, Role.MANAGER.value}),
+        Action.VIEW_METADATA,
+    ),
+    PatientList.FRONT_DESK: (
+        frozenset({Role.RECEPTION.value, Role.CLINICIAN.value}),
+        Action.VIEW_FRONT_DESK,
+    ),
+}
+
+
 READ_ACTIONS = frozenset(
     {Action.VIEW_FRONT_DESK, Action.VIEW_METADATA, Action.VIEW_CLINICAL, Action.READ_RESTRICTED}
 )
@@ -217,6 +239,12 @@ def _condition(user: AnyUser, action: Action, now: datetime) -> Q:
         # Only from outside the team, and not while a grant is already in force.
         return ~_membership(user) & ~_grant(user, now) if clinician else NOTHING
     raise ValueError(f"unknown action: {action!r}")
+
+
+def can_open_list(user: AnyUser, which: PatientList) -> bool:
+    """Return whether `user` may open the list page `which` (its rows are filtered apart)."""
+    roles, _action = LIST_ROLES[which]
+    return bool(roles & _roles(user))
 
 
 def can(user: AnyUser, action: Action, patient: Patient | None = None) -> bool:

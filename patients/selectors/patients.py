@@ -20,7 +20,13 @@ from carecore.audit.services import audit_event_record
 
 from .. import case_codes
 from ..auditing import DenialReason, access_denied_record, patient_event_record
-from ..exceptions import PatientNotFound
+from ..exceptions import (
+    NOT_A_CLINICIAN_LIST,
+    NOT_AN_OVERSEER,
+    NOT_AT_THE_FRONT_DESK,
+    ActionRefused,
+    PatientNotFound,
+)
 from ..models import (
     FRONT_DESK_KINDS,
     CareTeamMembership,
@@ -35,10 +41,13 @@ from ..models import (
 )
 from ..permissions import (
     FRONT_DESK_FIELDS,
+    LIST_ROLES,
     METADATA_FIELDS,
     READ_ACTIONS,
     Action,
+    PatientList,
     action_annotations,
+    can_open_list,
     fields_for,
     grant_in_force_subquery,
     patients_for,
@@ -238,6 +247,22 @@ def _filtered(
     if not include_closed:
         patients = patients.filter(status=PatientStatus.ACTIVE)
     return patients
+
+
+_LIST_REFUSALS = {
+    PatientList.MY_PATIENTS: NOT_A_CLINICIAN_LIST,
+    PatientList.CASELOAD: NOT_AN_OVERSEER,
+    PatientList.FRONT_DESK: NOT_AT_THE_FRONT_DESK,
+}
+
+
+def patient_list_require(*, user: AnyUser, which: PatientList) -> None:
+    """Raise ActionRefused (403), audited, unless `user` may open the list page `which`."""
+    if can_open_list(user, which):
+        return
+    _roles, action = LIST_ROLES[which]
+    access_denied_record(actor=user, action=action, reason=DenialReason.ROLE)
+    raise ActionRefused(_LIST_REFUSALS[which])
 
 
 def patients_my_caseload(

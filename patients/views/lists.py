@@ -13,36 +13,24 @@ from carecore.accounts.roles import Role
 from carecore.accounts.selectors import users_list
 from supervision.selectors import supervisee_ids_query
 
-from ..auditing import DenialReason, access_denied_record
-from ..exceptions import ActionRefused
 from ..forms_core import CaseloadFilterForm, OversightFilterForm
 from ..models import RiskLevel, Stage
-from ..permissions import Action
+from ..permissions import PatientList
 from ..selectors import (
     caseload_counts,
+    patient_list_require,
     patients_autocomplete,
     patients_caseload,
     patients_my_caseload,
 )
 
 PAGE_SIZE = 25
-NOT_A_CLINICIAN_LIST = _("Only clinicians have a list of their own patients.")
-NOT_AN_OVERSEER = _("Only supervisors and managers can see the caseload.")
-
-
-def role_require(request: HttpRequest, roles: set[str], *, action: Action, message: object) -> None:
-    """Refuse (403, audited) a user who holds none of `roles`."""
-    if not roles & request.user.role_names:
-        access_denied_record(actor=request.user, action=action, reason=DenialReason.ROLE)
-        raise ActionRefused(message)
 
 
 @require_GET
 def my_patients(request: HttpRequest) -> HttpResponse:
     """Show the clinician's own caseload, filtered and paginated."""
-    role_require(
-        request, {Role.CLINICIAN}, action=Action.VIEW_CLINICAL, message=NOT_A_CLINICIAN_LIST
-    )
+    patient_list_require(user=request.user, which=PatientList.MY_PATIENTS)
     form = CaseloadFilterForm(request.GET or None)
     patients = patients_my_caseload(user=request.user, **form.filters())
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -61,12 +49,7 @@ def _overseen_clinicians(user):
 @require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
     """Show caseload metadata (no names) to supervisors and managers, with counts."""
-    role_require(
-        request,
-        {Role.SUPERVISOR, Role.MANAGER},
-        action=Action.VIEW_METADATA,
-        message=NOT_AN_OVERSEER,
-    )
+    patient_list_require(user=request.user, which=PatientList.CASELOAD)
     form = OversightFilterForm(request.GET or None, clinicians=_overseen_clinicians(request.user))
     filters = form.filters()
     patients = patients_caseload(user=request.user, **filters)

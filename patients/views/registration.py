@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from carecore.accounts.roles import Role
@@ -20,8 +19,8 @@ from ..auditing import DenialReason, access_denied_record
 from ..exceptions import NOT_ALLOWED_TO_REGISTER, ActionRefused, InvalidRequest, PatientNotFound
 from ..forms_core import DuplicateCheckForm, FrontDeskLookupForm, IntakeForm
 from ..models import ConsentPurpose
-from ..permissions import Action, can
-from ..selectors import Section, patient_front_desk_get, patient_get_for
+from ..permissions import Action, PatientList, can
+from ..selectors import Section, patient_front_desk_get, patient_get_for, patient_list_require
 from ..services import (
     ConsentDetails,
     ExplanationDetails,
@@ -29,12 +28,8 @@ from ..services import (
     patient_duplicate_check,
     patient_register,
 )
-from .lists import role_require
 
 CHECKED_SESSION_KEY = "patients_register_checked"
-NOT_AT_THE_FRONT_DESK = gettext_lazy(
-    "Only reception staff and clinicians can look patients up at the front desk."
-)
 
 
 def _registrar_require(request: HttpRequest) -> None:
@@ -114,12 +109,7 @@ def registered(request: HttpRequest, patient_uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def front_desk(request: HttpRequest) -> HttpResponse:
     """Look a patient up by exact case code: name to use and front-desk warnings only."""
-    role_require(
-        request,
-        {Role.RECEPTION, Role.CLINICIAN},
-        action=Action.VIEW_FRONT_DESK,
-        message=NOT_AT_THE_FRONT_DESK,
-    )
+    patient_list_require(user=request.user, which=PatientList.FRONT_DESK)
     form = FrontDeskLookupForm(request.POST or None)
     card = None
     if form.is_valid():

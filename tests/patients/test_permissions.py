@@ -115,3 +115,21 @@ def test_only_active_privacy_officers_review_break_glass(world):
 
 def test_policy_querysets_are_plain_patient_querysets(world):
     assert patients_for(world["manager"], Action.VIEW_METADATA).model is Patient
+
+
+@pytest.mark.parametrize(
+    ("persona", "lists"),
+    [
+        ("clinician", {"my_patients", "front_desk"}),
+        ("supervisor", {"my_patients", "caseload", "front_desk"}),
+        ("manager", {"caseload"}),
+        ("reception", {"front_desk"}),
+        ("admin_user", set()),
+    ],
+)
+def test_list_pages_open_to_exactly_their_roles(request, persona, lists):
+    from patients.permissions import PatientList, can_open_list
+
+    user = request.getfixturevalue(persona)
+
+    assert {which.value for which in PatientList if can_open_list(user, which)} == lists
