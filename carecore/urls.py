@@ -6,6 +6,7 @@ urlpatterns = [
     path("audit/", include("carecore.audit.urls")),
     path("patients/", include("patients.urls")),
     path("wellbeing/", include("staffwellbeing.urls")),
+    path("supervision/", include("supervision.urls")),
 ]
 
 # Generic error pages that echo nothing from the request (see carecore/home/views.py).

@@ -4,6 +4,7 @@ Start with `patient_get_for` (fetch, check, audit), then pass its patient to the
 selectors in `record`. Lists start from the policy's queryset.
 """
 
+from .caseload import OPEN_STAGES, ClinicianCaseload, caseload_figures
 from .oversight import (
     break_glass_grant_for_review,
     break_glass_grants_in_force_for,
@@ -41,7 +42,9 @@ from .record import (
 
 __all__ = [
     "AUTOCOMPLETE_MIN_LENGTH",
+    "OPEN_STAGES",
     "CaseloadCounts",
+    "ClinicianCaseload",
     "FrontDeskCard",
     "NoteEntry",
     "PatientNotFetchedError",
@@ -53,6 +56,7 @@ __all__ = [
     "break_glass_review_queue",
     "care_team_for",
     "caseload_counts",
+    "caseload_figures",
     "consents_for",
     "intake_explanation_for",
     "note_get_for",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from .models import SupervisionAgreement
+from ..models import SupervisionAgreement
 
 if TYPE_CHECKING:
     from carecore.accounts.models import User

@@ -1,0 +1,1 @@
+"""Writes to supervision and caseload data, by noun; see each module."""
