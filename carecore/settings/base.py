@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "patients",
     "staffwellbeing",
     "supervision",
+    "lifecycle",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ ORGANISATION_INDEX_PURPOSE = "patients.consent_organisation"
 class ConsentPurpose(models.TextChoices):
     CARE_AND_DATA = "care_and_data", _("Care and data collection")
     SHARING_WITH_ORGANISATION = "sharing_with_organisation", _("Sharing with a named organisation")
+    # Sharing outside the organisation in general, when the patient did not name a recipient.
+    EXTERNAL_SHARING = "external_sharing", _("Sharing outside the organisation (any recipient)")
     # Always its own record: consent to care never implies consent to research.
     RESEARCH = "research", _("Research use")
     LEGAL_PROCEEDINGS = "legal_proceedings", _("Use in legal proceedings")
