@@ -7,6 +7,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("wellbeing/", include("staffwellbeing.urls")),
     path("supervision/", include("supervision.urls")),
+    path("lifecycle/", include("lifecycle.urls")),
 ]
 
 # Generic error pages that echo nothing from the request (see carecore/home/views.py).

@@ -1,0 +1,1 @@
+"""Reads of data lifecycle records, by noun; see each module."""

@@ -1,0 +1,1 @@
+"""Writes to data lifecycle records, by noun; see each module."""

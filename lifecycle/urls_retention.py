@@ -1,0 +1,7 @@
+"""URLs for retention; included by lifecycle/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
