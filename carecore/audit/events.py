@@ -1,7 +1,8 @@
 """Every audit event type, as one enum with a numbered range per app.
 
 Ranges: 1000-1999 accounts and sign-in; 2000-2099 audit trail; 2100-2199 encryption and
-security; 3000-3999 patients; 4000-4999 staff wellbeing; 5000-5999 supervision and caseload.
+security; 3000-3999 patients; 4000-4999 staff wellbeing; 5000-5999 supervision and caseload;
+6000-6999 data lifecycle (sharing out, legal requests, retention).
 Numbers are stored, so never renumber or reuse one.
 """
 
@@ -42,6 +43,9 @@ class EventType(models.IntegerChoices):
     # encryption and security
     INTEGRITY_ERROR = 2101, _("Encrypted value failed its integrity check")
     ACCESS_DENIED = 2102, _("Access denied")
+    FIELD_KEYS_ROTATED = 2110, _("Field encryption key rotation finished")
+    FIELD_KEYS_VERIFIED = 2111, _("Field encryption keys verified")
+    FIELD_KEY_ROTATION_STARTED = 2112, _("Field encryption key rotation started")
     # patients (details: ids and enum values; see docs/decisions/0008-patient-access-policy.md)
     PATIENT_REGISTERED = 3001, _("Patient registered")
     PATIENT_VIEWED = 3002, _("Patient record viewed")
@@ -138,6 +142,37 @@ class EventType(models.IntegerChoices):
     TRANSFER_WITHDRAWN = 5055, _("Case transfer withdrawn")
     DASHBOARD_VIEWED = 5060, _("Dashboard viewed")
     DASHBOARD_EXPORTED = 5061, _("Dashboard table downloaded")
+    SUPERVISION_DATA_SEEDED = 5062, _("Demo or benchmark supervision data seeded")
+    TRANSFER_HANDOVER_VIEWED = 5100, _("Case transfer handover note viewed")
+    DASHBOARD_CHART_VIEWED = 5110, _("Dashboard chart viewed")
+    # data lifecycle
+    # referrals, partners and release packages (6000-6049; details hold ids and enum values only)
+    PARTNER_CREATED = 6001, _("Partner organisation added")
+    PARTNER_CHANGED = 6002, _("Partner organisation changed")
+    PARTNER_CONTACT_VIEWED = 6003, _("Partner secure contact route viewed")
+    REFERRAL_PREPARED = 6010, _("Referral prepared")
+    REFERRAL_APPROVED = 6011, _("Referral approved")
+    REFERRAL_REJECTED = 6012, _("Referral not approved")
+    REFERRAL_BLOCKED = 6013, _("Referral blocked: consent no longer permits it")
+    REFERRAL_STATUS_CHANGED = 6014, _("Referral status changed")
+    REFERRAL_WITHDRAWN = 6015, _("Referral withdrawn")
+    REFERRAL_VIEWED = 6016, _("Referral viewed")
+    REFERRAL_LIST_VIEWED = 6017, _("Referral list viewed")
+    PACKAGE_BUILT = 6020, _("Release package built")
+    PACKAGE_DOWNLOADED = 6021, _("Release package downloaded")
+    DISCLOSURE_RECORDED = 6030, _("Disclosure recorded in the register")
+    # data lifecycle: retention (6100-6149; details hold ids, counts and enum values only)
+    RETENTION_REVIEW_RUN = 6101, _("Retention review run")
+    RETENTION_CANDIDATES_VIEWED = 6102, _("Retention candidates viewed")
+    DESTRUCTION_PROPOSED = 6110, _("Destruction proposed")
+    DESTRUCTION_APPROVED = 6111, _("Destruction approved")
+    DESTRUCTION_REJECTED = 6112, _("Destruction not approved")
+    DESTRUCTION_CANCELLED = 6113, _("Destruction proposal cancelled")
+    PATIENT_DESTROYED = 6114, _("Patient record destroyed")
+    DESTRUCTION_BLOCKED = 6115, _("Destruction blocked")
+    DESTRUCTION_REPORT_VIEWED = 6116, _("Destruction report viewed")
+    DESTRUCTION_REPORT_EXPORTED = 6117, _("Destruction report downloaded")
+    DESTRUCTION_REQUEST_VIEWED = 6118, _("Destruction request viewed")
 
 
 class Outcome(models.TextChoices):

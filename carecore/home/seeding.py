@@ -189,6 +189,13 @@ def seed_wellbeing(ctx: SeedContext) -> None:
     seed_demo_wellbeing(ctx)
 
 
+def seed_supervision(ctx: SeedContext) -> None:
+    """Add supervision demo data (`supervision.seeding`): sessions, reviews, a transfer request."""
+    from supervision.seeding import seed_demo_supervision
+
+    seed_demo_supervision(ctx)
+
+
 SeedStep = Callable[[SeedContext], None]
 
 # In order. A later issue appends its step here (for example patients after users, then
@@ -199,4 +206,5 @@ SEED_STEPS: list[SeedStep] = [
     seed_rules_acknowledged,
     seed_patients,
     seed_wellbeing,
+    seed_supervision,
 ]

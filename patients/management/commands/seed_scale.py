@@ -10,6 +10,7 @@ from django.db import transaction
 
 from carecore.home.seeding import SCALE_LARGE, SEED_STEPS, SeedContext, seeding_refusal
 from patients.seeding import LARGE_VOLUME, Volume, patients_bulk_seed, scale_data_present
+from supervision.seeding import supervision_bulk_seed
 
 ALREADY_SEEDED = "Scale data already present (left unchanged)."
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
                 ctx.report.append(ALREADY_SEEDED)
             else:
                 counts = patients_bulk_seed(volume=volume, progress=self._progress)
+                self._progress("Supervision: agreements, working time and sessions")
+                counts.update({f"supervision_{k}": v for k, v in supervision_bulk_seed().items()})
                 ctx.report.append(
                     "Scale data: "
                     + ", ".join(
