@@ -19,6 +19,10 @@ from ..models import CareTeamMembership, PatientStatus, RiskLevel, Stage
 
 # The stages of an open case; a closed patient is never on a caseload.
 OPEN_STAGES: tuple[str, ...] = tuple(s for s in Stage.values if s != Stage.CLOSED)
+# (code, label) of the open stages, in care order, for pages that show the stage mix.
+OPEN_STAGE_CHOICES: tuple[tuple[str, Any], ...] = tuple(
+    (code, label) for code, label in Stage.choices if code != Stage.CLOSED
+)
 
 
 @dataclass(frozen=True)

@@ -119,14 +119,48 @@ def caseload_assessments(
             "person_id", "fte", "non_patient_percent"
         )
     }
-    return {
-        clinician_id: assess(
-            figures[clinician_id],
-            guideline=guideline,
-            fte=profiles.get(clinician_id, (FULL_TIME, DEFAULT_NON_PATIENT_PERCENT))[0],
-            non_patient_percent=profiles.get(
-                clinician_id, (FULL_TIME, DEFAULT_NON_PATIENT_PERCENT)
-            )[1],
+    # Without a work profile a clinician counts as full time with the default share.
+    default = (FULL_TIME, DEFAULT_NON_PATIENT_PERCENT)
+    assessments = {}
+    for clinician_id in ids:
+        fte, percent = profiles.get(clinician_id, default)
+        assessments[clinician_id] = assess(
+            figures[clinician_id], guideline=guideline, fte=fte, non_patient_percent=percent
         )
-        for clinician_id in ids
+    return assessments
+
+
+def caseload_assessment_of(
+    clinician_id: int, *, guideline: CaseloadGuideline | None = None, today: dt.date | None = None
+) -> CaseloadAssessment:
+    """Return one clinician's assessed caseload (no access check: callers decide who sees it)."""
+    return caseload_assessments(clinician_ids=[clinician_id], guideline=guideline, today=today)[
+        clinician_id
+    ]
+
+
+def caseload_snapshot(
+    assessment: CaseloadAssessment, *, guideline: CaseloadGuideline
+) -> dict[str, object]:
+    """Return the figures of `assessment` as a JSON-ready dict of numbers and flag codes.
+
+    Counts, limits (as JSON numbers) and enum codes only, never a case code: a review keeps
+    this for good.
+    """
+    figures = assessment.figures
+    return {
+        "active_patients": figures.active_patients,
+        "complexity_points": figures.complexity_points,
+        "unrated": figures.unrated,
+        "by_stage": dict(figures.by_stage),
+        "high_risk": figures.high_risk,
+        "new_cases": figures.new_cases,
+        "new_case_days": conf.new_case_days(),
+        "fte": float(assessment.fte),
+        "non_patient_percent": assessment.non_patient_percent,
+        "max_patients": float(assessment.max_patients),
+        "max_points": float(assessment.max_points),
+        "min_stages": assessment.min_stages,
+        "flags": list(assessment.flags),
+        "guideline_id": guideline.pk,
     }
