@@ -34,6 +34,9 @@ ALLOWED_ANONYMOUS = frozenset(
         # A new account sets its first password through a one-time signed link; the person
         # has no password yet, so cannot be signed in.
         "accounts:password_set",
+        # A calendar app fetches the personal supervision feed without a session; the secret,
+        # revocable token in the URL is the credential (unknown or revoked: 404).
+        "supervision:calendar_feed",
     }
 )
 

@@ -257,6 +257,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staffwellbeing.tasks.wellbeing_reminders_send",
         "schedule": timedelta(hours=1),
     },
+    # Overdue supervision and caseload reviews due: due rows make the hourly sweep idempotent.
+    "supervision-reminders": {
+        "task": "supervision.tasks.supervision_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    # Lists closed cases past retention for a privacy officer's decision; destroys nothing.
+    "lifecycle-retention-review": {
+        "task": "lifecycle.tasks.retention_review",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Who may keep supervision arrangements and work profiles, and who may hold a calendar link.
+
+Arrangements (agreements, groups, work profiles) are kept by managers. Anyone else is
+answered with the same 404 as a missing row, so nobody can probe for arrangements, and the
+refusal is audited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from carecore.accounts.roles import Role
+from carecore.audit.events import EventType, Outcome
+from carecore.audit.services import audit_event_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from carecore.accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+# Same text for a missing and a forbidden row: nothing to learn by probing.
+NOT_FOUND = _("Nothing matches this reference.")
+
+# Roles that make an account a member of staff who can be supervised or have a work profile.
+# An account that is only an admin operates the system and is not supervised through it.
+STAFF_ROLES = frozenset({Role.CLINICIAN, Role.SUPERVISOR, Role.MANAGER, Role.RECEPTION})
+
+
+class ArrangementNotFound(Http404):
+    """The row does not exist or the user may not see it: always the same 404."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_FOUND)
+
+
+class ArrangementInvalid(Exception):
+    """The request breaks a rule (a form error); nothing was saved. `str()` is a constant."""
+
+    def __init__(self, message: object, *, field: str | None = None) -> None:
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def is_active_user(user: AnyUser | None) -> bool:
+    """Return True for a signed-in, active user."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_staff_member(user: AnyUser | None) -> bool:
+    """Return True for an active user holding a staff role (not an admin-only account)."""
+    return is_active_user(user) and bool(user.role_names & STAFF_ROLES)  # type: ignore[union-attr]
+
+
+def can_manage_arrangements(user: AnyUser | None) -> bool:
+    """Return True if `user` may keep agreements, groups and work profiles (managers)."""
+    return is_active_user(user) and user.has_role(Role.MANAGER)  # type: ignore[union-attr]
+
+
+def can_use_calendar(user: AnyUser | None) -> bool:
+    """Return True if `user` may hold a personal calendar link (any active signed-in user)."""
+    return is_active_user(user)
+
+
+def access_denied_record(
+    *,
+    actor: AnyUser | None,
+    action: str,
+    target_type: str,
+    target_id: str | int = "",
+    reason: str = "role",
+) -> None:
+    """Write the ACCESS_DENIED event; call it outside any transaction that will roll back."""
+    audit_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        target_type=target_type,
+        target_id=target_id,
+        details={"action": action, "reason": reason},
+    )
+
+
+def require_manager(user: AnyUser | None, *, action: str, target_type: str) -> None:
+    """Audit the refusal and raise ArrangementNotFound (404) unless `user` is a manager."""
+    if can_manage_arrangements(user):
+        return
+    access_denied_record(actor=user, action=action, target_type=target_type)
+    raise ArrangementNotFound
