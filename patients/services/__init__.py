@@ -20,6 +20,7 @@ from .care_team import (
     care_team_member_remove,
     care_team_restricted_access_set,
     care_team_set_lead,
+    care_team_transfer,
 )
 from .consent import ConsentDetails, consent_permits, consent_record, consent_withdraw
 from .notes import note_add, note_amend
@@ -50,6 +51,7 @@ __all__ = [
     "care_team_member_remove",
     "care_team_restricted_access_set",
     "care_team_set_lead",
+    "care_team_transfer",
     "consent_permits",
     "consent_record",
     "consent_withdraw",

@@ -215,3 +215,67 @@ def care_team_restricted_access_set(
             grant_id=grant_id,
         )
     return membership
+
+
+def care_team_transfer(
+    *,
+    actor: User,
+    patient: Patient,
+    from_clinician: User,
+    to_clinician: User,
+    transfer_id: int,
+) -> CareTeamMembership:
+    """Hand `from_clinician`'s place on the care team to `to_clinician`; return their membership.
+
+    Authorised by the accepted case transfer request `transfer_id` (the caller checks it), not
+    by MANAGE_CARE_TEAM: the receiving clinician accepts a case they are not yet on. The role
+    carries over (a lead hands over the lead); a member's restricted-access grant does not, as
+    it was given to a person, not a place. A receiver already on the team keeps their row
+    unless they must become lead.
+    """
+    if not (to_clinician.is_active and to_clinician.has_role(Role.CLINICIAN)):
+        raise InvalidRequest(NOT_A_CLINICIAN)
+    if to_clinician.pk == from_clinician.pk:
+        raise InvalidRequest(ALREADY_ON_CARE_TEAM)
+    with transaction.atomic():
+        patient_lock(patient)
+        leaving = _membership(patient, from_clinician)
+        if leaving is None:
+            raise InvalidRequest(NOT_ON_CARE_TEAM)
+        existing = _membership(patient, to_clinician)
+        before = _team(patient)
+        _end(leaving)
+        is_lead = leaving.role == CareTeamRole.LEAD
+        if existing is None:
+            membership = CareTeamMembership.objects.create(
+                patient_id=patient.pk,
+                clinician=to_clinician,
+                role=leaving.role,
+                restricted_access=leaving.restricted_access if is_lead else False,
+            )
+        elif is_lead and existing.role != CareTeamRole.LEAD:
+            # A role change ends the row and starts a new one, so the table stays the history.
+            _end(existing)
+            membership = CareTeamMembership.objects.create(
+                patient_id=patient.pk,
+                clinician=to_clinician,
+                role=CareTeamRole.LEAD,
+                restricted_access=existing.restricted_access or leaving.restricted_access,
+            )
+        else:
+            membership = existing
+        patient_event_record(
+            event_type=EventType.CARE_TEAM_CHANGED,
+            actor=actor,
+            patient=patient,
+            details={
+                "change": "transferred",
+                "clinician": to_clinician.pk,
+                "from_clinician": from_clinician.pk,
+                "transfer": transfer_id,
+                "old_team": before,
+                "new_team": _team(patient),
+            },
+            grant_id=None,
+        )
+    return membership
