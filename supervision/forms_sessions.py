@@ -7,6 +7,7 @@ Forms parse and label; the rules live in the services (`supervision.services.ses
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django import forms
@@ -70,10 +71,31 @@ class _WhenMixin(forms.Form):
         label=_("Schedule anyway, despite the clash"),
         required=False,
     )
+    # The proposal the clash warning was shown for: ticking "schedule anyway" confirms that
+    # proposal only, so a changed time or person is checked for clashes again.
+    clash_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def starts_at(self) -> dt.datetime:
         """Return the chosen date and time as an aware datetime in the local zone."""
         return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
+
+    def proposal_key(self) -> str:
+        """Return a digest of the fields that decide which times are proposed, and with whom."""
+        names = ("who", "date", "time", "duration_minutes", "repeat", "occurrences")
+        values = "|".join(f"{name}={self.cleaned_data.get(name)!s}" for name in names)
+        return hashlib.sha256(values.encode()).hexdigest()[:32]
+
+    def confirmed(self) -> bool:
+        """Return whether the clash warning for exactly this proposal was confirmed."""
+        return bool(self.cleaned_data.get("schedule_anyway")) and (
+            self.cleaned_data.get("clash_key") == self.proposal_key()
+        )
+
+    def warned(self) -> None:
+        """Remember that the clash warning was shown for the current proposal."""
+        data = self.data.copy()
+        data["clash_key"] = self.proposal_key()
+        self.data = data
 
 
 class ScheduleForm(_WhenMixin):

@@ -101,6 +101,7 @@ def _context(purpose: str, **extra: Any) -> dict[str, Any]:
 
 
 def _clashes(form: Any, error: SessionConflict) -> list[Any]:
+    form.warned()
     form.add_error("schedule_anyway", str(error))
     return error.clashes
 
@@ -139,7 +140,7 @@ def _new(request: HttpRequest, purpose: str) -> HttpResponse:
                 supervisee=supervisee,
                 group=group,
                 occurrences=form.occurrence_count(),
-                confirm_conflicts=form.cleaned_data["schedule_anyway"],
+                confirm_conflicts=form.confirmed(),
             )
         except SessionConflict as error:
             clashes = _clashes(form, error)
@@ -179,7 +180,7 @@ def _reschedule(request: HttpRequest, purpose: str, uuid: Any) -> HttpResponse:
                 session=session,
                 starts_at=form.starts_at(),
                 reason=form.cleaned_data["reason"],
-                confirm_conflicts=form.cleaned_data["schedule_anyway"],
+                confirm_conflicts=form.confirmed(),
             )
         except SessionConflict as error:
             clashes = _clashes(form, error)

@@ -245,7 +245,17 @@ def test_a_clash_is_shown_then_scheduled_on_confirmation(
     assert SupervisionSession.objects.filter(host=supervisor).count() == 1
     assert not _events(EventType.SESSION_SCHEDULED).exists()
 
-    confirmed = client.post(reverse("supervision:session_new"), {**data, "schedule_anyway": "on"})
+    key = warned.context["form"].data["clash_key"]
+    changed = {**data, "time": "10:15", "schedule_anyway": "on", "clash_key": key}
+    rewarned = client.post(reverse("supervision:session_new"), changed)
+    # Confirming one proposal never confirms another: a changed time is checked again.
+    assert rewarned.status_code == 200
+    assert "This time clashes with other sessions" in rewarned.content.decode()
+    assert SupervisionSession.objects.filter(host=supervisor).count() == 1
+
+    confirmed = client.post(
+        reverse("supervision:session_new"), {**data, "schedule_anyway": "on", "clash_key": key}
+    )
 
     assert confirmed.status_code == 302
     assert SupervisionSession.objects.filter(host=supervisor, supervisee=clinician).count() == 1
@@ -469,7 +479,10 @@ def test_reschedule_warns_about_a_clash(session, supervisor, sign_in, client):
     assert "This time clashes with other sessions" in warned.content.decode()
     assert not SessionReschedule.objects.exists()
 
-    assert client.post(url, {**data, "schedule_anyway": "on"}).status_code == 302
+    key = warned.context["form"].data["clash_key"]
+    assert client.post(url, {**data, "schedule_anyway": "on"}).status_code == 200
+    assert not SessionReschedule.objects.exists()
+    assert client.post(url, {**data, "schedule_anyway": "on", "clash_key": key}).status_code == 302
     assert SessionReschedule.objects.count() == 1
 
 
