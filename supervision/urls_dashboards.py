@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import dashboards
+
+urlpatterns: list[URLPattern] = [
+    path("", dashboards.home, name="home"),
+    path("dashboards/manager/", dashboards.manager, name="dashboard_manager"),
+    path("dashboards/supervisor/", dashboards.supervisor, name="dashboard_supervisor"),
+    path("dashboards/me/", dashboards.me, name="dashboard_me"),
+    path("dashboards/charts/<slug:name>.svg", dashboards.chart, name="dashboard_chart"),
+    path(
+        "dashboards/<slug:dashboard>/<slug:table>.csv",
+        dashboards.table_csv,
+        name="dashboard_csv",
+    ),
+]
