@@ -27,6 +27,12 @@ _NAV_SPEC: tuple[tuple[str, str | Promise, frozenset[str]], ...] = (
     ("patients:list", _("My patients"), frozenset({Role.CLINICIAN.value})),
     ("patients:caseload", _("Caseload"), frozenset({Role.SUPERVISOR.value, Role.MANAGER.value})),
     ("patients:front_desk", _("Front desk"), frozenset({Role.RECEPTION.value})),
+    # Sessions, caseload reviews, transfers and the dashboards all start from here.
+    (
+        "supervision:home",
+        _("Supervision"),
+        frozenset({Role.CLINICIAN.value, Role.SUPERVISOR.value, Role.MANAGER.value}),
+    ),
     (
         "patients:register",
         _("Register a patient"),

@@ -38,34 +38,29 @@ def _links(*entries: tuple[str, str | Promise]) -> tuple[Link, ...]:
     )
 
 
-SCOPE_NOTE = _(
-    "This version of CareCore holds accounts, sign-in, the audit trail, the confidentiality "
-    "rules and patient records. Supervision and wellbeing pages are not part of it yet."
-)
-
-# What each role will do here, stated as the access model in ARCHITECTURE.md defines it.
+# What each role does here, stated as the access model in ARCHITECTURE.md defines it.
 _WELCOME: dict[Role, tuple[str | Promise, str | Promise]] = {
     Role.CLINICIAN: (
         _("Clinician"),
         _(
-            "You keep the records of the patients whose care team you are on. Later you will "
-            "also take part in clinical supervision and record your own wellbeing check-ins."
+            "You keep the records of the patients whose care team you are on, take part in "
+            "clinical supervision, and may record your own wellbeing check-ins."
         ),
     ),
     Role.SUPERVISOR: (
         _("Supervisor"),
         _(
-            "You will record supervision sessions and review your supervisees' caseloads: case "
-            "codes, stages, complexity and counts, without clinical content unless you are on "
-            "the care team yourself."
+            "You schedule and record supervision sessions and review your supervisees' "
+            "caseloads: case codes, stages, complexity and counts, without clinical content "
+            "unless you are on the care team yourself."
         ),
     ),
     Role.MANAGER: (
         _("Manager"),
         _(
-            "You will see caseload and supervision figures for the whole organisation, and "
-            "staff wellbeing only as aggregates: never clinical content or one person's "
-            "wellbeing results."
+            "You see caseload and supervision figures for the whole organisation, and staff "
+            "wellbeing only as aggregates: never clinical content or one person's wellbeing "
+            "results."
         ),
     ),
     Role.RECEPTION: (
@@ -76,9 +71,6 @@ _WELCOME: dict[Role, tuple[str | Promise, str | Promise]] = {
         ),
     ),
 }
-
-
-_WELCOME_KEYS = frozenset(role.value for role in _WELCOME)
 
 
 def _welcome_section(role: Role) -> HomeSection:
@@ -93,8 +85,20 @@ def _welcome_section(role: Role) -> HomeSection:
 
 
 _ROLE_LINKS: dict[Role, tuple[tuple[str, str | Promise], ...]] = {
-    Role.SUPERVISOR: (("patients:caseload", _("Your supervisees' caseload")),),
-    Role.MANAGER: (("patients:caseload", _("The organisation's caseload")),),
+    Role.SUPERVISOR: (
+        ("supervision:dashboard_supervisor", _("Your supervisees: dashboard")),
+        ("supervision:sessions", _("Supervision sessions")),
+        ("patients:caseload", _("Your supervisees' caseload")),
+        ("supervision:transfers", _("Case transfer requests")),
+    ),
+    Role.MANAGER: (
+        ("supervision:dashboard_manager", _("Caseload and supervision dashboard")),
+        ("patients:caseload", _("The organisation's caseload")),
+        ("supervision:guidelines", _("Caseload guidelines")),
+        ("supervision:agreements", _("Supervision agreements and groups")),
+        ("supervision:work_profiles", _("Working time and line managers")),
+        ("wellbeing:overview", _("Wellbeing overview")),
+    ),
 }
 
 
@@ -108,6 +112,10 @@ def _clinician_section(user) -> HomeSection:
         links=_links(
             ("patients:list", _("My patients")),
             ("patients:register", _("Register a patient")),
+            ("supervision:dashboard_me", _("My caseload and supervision")),
+            ("supervision:sessions", _("Supervision sessions")),
+            ("supervision:transfers", _("Ask to transfer a case")),
+            ("wellbeing:mine", _("My wellbeing")),
         ),
         # Active patients on the user's own care teams: one aggregate query, no rows.
         data={"active_patients": caseload_counts(user=user, clinician=user).total},
@@ -178,15 +186,11 @@ def _account_section() -> HomeSection:
 @dataclass(frozen=True)
 class HomePage:
     sections: list[HomeSection]
-    # Said once, when the page describes work that later versions add.
-    scope_note: str | Promise | None
 
 
 def home_page_for(user) -> HomePage:
     """Return the home page for `user`: one section per role held, then their account."""
-    sections = home_sections_for(user)
-    describes_future_work = any(s.key in _WELCOME_KEYS for s in sections)
-    return HomePage(sections=sections, scope_note=SCOPE_NOTE if describes_future_work else None)
+    return HomePage(sections=home_sections_for(user))
 
 
 def home_sections_for(user) -> list[HomeSection]:

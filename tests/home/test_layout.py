@@ -14,7 +14,6 @@ from .html import find, inline_code, tags_of
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def signed_in_page(client, clinician, sign_in):
     sign_in(clinician)

@@ -29,6 +29,7 @@ def test_privacy_officer_sees_audit_log_but_no_access_pages(privacy_officer):
     assert _labels(privacy_officer) == [
         "Home",
         "Caseload",
+        "Supervision",
         "My wellbeing",
         "Wellbeing overview",
         "Confidentiality rules",
@@ -45,13 +46,29 @@ EVERYONE = ["Confidentiality rules", "My account security"]
 @pytest.mark.parametrize(
     ("persona", "patient_pages"),
     [
-        ("clinician", ["My patients", "Register a patient", "Emergency access", "My wellbeing"]),
+        (
+            "clinician",
+            [
+                "My patients",
+                "Supervision",
+                "Register a patient",
+                "Emergency access",
+                "My wellbeing",
+            ],
+        ),
         # The supervisor persona is a clinician too.
         (
             "supervisor",
-            ["My patients", "Caseload", "Register a patient", "Emergency access", "My wellbeing"],
+            [
+                "My patients",
+                "Caseload",
+                "Supervision",
+                "Register a patient",
+                "Emergency access",
+                "My wellbeing",
+            ],
         ),
-        ("manager", ["Caseload", "My wellbeing", "Wellbeing overview"]),
+        ("manager", ["Caseload", "Supervision", "My wellbeing", "Wellbeing overview"]),
         ("reception", ["Front desk", "Register a patient", "My wellbeing"]),
     ],
 )

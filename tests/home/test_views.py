@@ -12,7 +12,6 @@ from carecore.accounts.roles import Role
 from carecore.audit.events import EventType
 from carecore.audit.services import audit_event_record
 from carecore.home import views
-from carecore.home.sections import SCOPE_NOTE
 from tests.factories import UserFactory
 
 from .helpers import lockout_make, rules_publish_next, staff_populate
@@ -58,16 +57,19 @@ def test_home_for_someone_without_a_role_says_so(client, sign_in):
     response = client.get(reverse("home:home"))
 
     assert _headings(response) == ["No role yet", "Your account"]
-    assert response.context["page"].scope_note is None
 
 
-def test_role_welcomes_state_once_what_this_version_holds(client, supervisor, sign_in):
+def test_role_sections_link_to_the_supervision_pages(client, supervisor, manager, sign_in):
     sign_in(supervisor)
+    supervisor_page = client.get(reverse("home:home")).text
+    sign_in(manager)
+    manager_page = client.get(reverse("home:home")).text
 
-    response = client.get(reverse("home:home"))
-
-    assert response.context["page"].scope_note == SCOPE_NOTE
-    assert response.text.count(str(SCOPE_NOTE)) == 1
+    assert reverse("supervision:dashboard_supervisor") in supervisor_page
+    assert reverse("supervision:dashboard_me") in supervisor_page  # also a clinician
+    assert reverse("supervision:dashboard_manager") not in supervisor_page
+    assert reverse("supervision:dashboard_manager") in manager_page
+    assert reverse("supervision:guidelines") in manager_page
 
 
 def test_clinician_home_shows_no_account_figures(client, clinician, sign_in):
