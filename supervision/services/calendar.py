@@ -10,11 +10,13 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecore.audit import context
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
 
@@ -38,6 +40,9 @@ FETCH_AUDIT_INTERVAL = dt.timedelta(hours=1)
 FEED_EXISTS = _("You already have a calendar link. Replace it or revoke it first.")
 FEED_NONE = _("You have no calendar link to revoke.")
 _TARGET = "supervision.calendarfeed"
+# Refused fetches are audited at most once per client address (or revoked link) and window,
+# so that a flood of made-up links cannot fill the audit table; the first one still shows.
+REFUSAL_AUDIT_WINDOW_SECONDS = 60
 
 
 class RefusalReason:
@@ -139,7 +144,17 @@ def calendar_feed_fetch_record(
 
 
 def calendar_feed_refusal_record(*, feed: CalendarFeed | None) -> None:
-    """Audit a refused fetch: a revoked link (with its id) or an unknown one (nothing else)."""
+    """Audit a refused fetch: a revoked link (with its id) or an unknown one (nothing else).
+
+    At most one event per window for the same client address (unknown links) or the same
+    revoked link: the attempt stays visible without letting anyone flood the audit table.
+    """
+    window = int(timezone.now().timestamp()) // REFUSAL_AUDIT_WINDOW_SECONDS
+    subject = f"feed-{feed.pk}" if feed is not None else f"ip-{context.current().ip_address}"
+    if not cache.add(
+        f"calendar-refused:{subject}:{window}", 1, timeout=REFUSAL_AUDIT_WINDOW_SECONDS
+    ):
+        return
     if feed is None:
         audit_event_record(
             event_type=EventType.CALENDAR_FEED_REFUSED,

@@ -9,6 +9,7 @@ import re
 
 import icalendar
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +36,14 @@ from .factories import GroupFactory, GroupMemberFactory, SessionFactory, supervi
 pytestmark = pytest.mark.django_db
 
 FEED_PATH = re.compile(r"/supervision/calendar/feed/([A-Za-z0-9_-]+)\.ics")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_refusal_window():
+    # Refusals are audited once per address and minute (a cache key); each test starts clean.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def events(event_type: EventType) -> list[AuditEvent]:
@@ -209,6 +218,15 @@ def test_a_revoked_link_stops_working_with_the_same_404_as_an_unknown_one(
     ]
     assert refused[1].target_id == ""
     assert len(events(EventType.CALENDAR_FEED_REVOKED)) == 1
+
+
+def test_a_flood_of_made_up_links_is_audited_once_per_address_and_minute():
+    anonymous = Client()
+    responses = [anonymous.get(feed_url(f"{n:043d}")) for n in range(20)]
+    other_address = Client(REMOTE_ADDR="192.0.2.7").get(feed_url("y" * 43))
+
+    assert {response.status_code for response in [*responses, other_address]} == {404}
+    assert len(events(EventType.CALENDAR_FEED_REFUSED)) == 2
 
 
 def test_replacing_the_link_kills_the_old_one(client, sign_in, person):
