@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import partners
+
+urlpatterns: list[URLPattern] = [
+    path("partners/", partners.partner_list, name="partners"),
+    path("partners/new/", partners.partner_new, name="partner_new"),
+    path("partners/<int:pk>/edit/", partners.partner_edit, name="partner_edit"),
+    path(
+        "partners/<int:pk>/deactivate/",
+        partners.partner_deactivate_view,
+        name="partner_deactivate",
+    ),
+]

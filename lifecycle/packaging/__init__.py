@@ -11,6 +11,15 @@ redacted; the caller has already checked consent or the legal basis and the seco
 `BuiltPackage.passphrase` is the only copy of the passphrase: show it once, never store it.
 """
 
+from .archive import passphrase_generate
+from .build import package_build
+from .fhir import BundleInvalid
 from .options import BuiltPackage, PackageOptions
 
-__all__ = ["BuiltPackage", "PackageOptions"]
+__all__ = [
+    "BuiltPackage",
+    "BundleInvalid",
+    "PackageOptions",
+    "package_build",
+    "passphrase_generate",
+]

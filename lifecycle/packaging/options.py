@@ -14,7 +14,10 @@ class PackageOptions:
     `sections` are `lifecycle.models.Section` values. Restricted notes and the current
     location go in only with `include_restricted`. Staff appear as role codes (for example
     "CLIN-1") unless `identify_staff`. `redact_third_parties` removes the emergency contact
-    and other named people held in structured fields.
+    and other named people held in structured fields (the details of safety flags).
+    The current location goes in only with `include_restricted` and not `redact_location`.
+    `include_contact_details` adds the patient's phone, e-mail and postal address to the
+    summary (a patient's own copy); the code word and identity document number never go.
     """
 
     sections: tuple[str, ...]
@@ -24,6 +27,7 @@ class PackageOptions:
     identify_staff: bool = False
     redact_location: bool = True
     redact_third_parties: bool = False
+    include_contact_details: bool = False
     recipient_label: str = ""
     purpose_label: str = ""
     extra: dict[str, str] = field(default_factory=dict)
