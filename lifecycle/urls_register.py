@@ -1,7 +1,14 @@
-"""URLs for register; included by lifecycle/urls.py."""
+"""URLs for the disclosure register pages; included by lifecycle/urls.py."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import register
+
+urlpatterns: list[URLPattern] = [
+    path("register/", register.register, name="register"),
+    path("register/<uuid:patient_uuid>/", register.patient_register, name="patient_register"),
+    path("register/<uuid:patient_uuid>/new/", register.disclosure_new, name="disclosure_new"),
+    path("register/<uuid:patient_uuid>/report/", register.patient_report, name="patient_report"),
+]

@@ -1,7 +1,11 @@
-"""URLs for research; included by lifecycle/urls.py."""
+"""URLs for the research export; included by lifecycle/urls.py."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import research
+
+urlpatterns: list[URLPattern] = [
+    path("research/", research.research_export, name="research_export"),
+]
