@@ -46,6 +46,8 @@ from .models import (
     WorkProfile,
 )
 from .selectors import caseload_assessments
+from .selectors.caseload import caseload_snapshot
+from .services.reminders import supervision_reminders_sweep
 
 if TYPE_CHECKING:
     from carecore.home.seeding import SeedContext
@@ -132,6 +134,17 @@ def _own_patient_ids(clinician: User) -> list[int]:
     )
 
 
+def _roster_clinicians() -> list[User]:
+    # Imported on use: the wellbeing seeding imports this app's models.
+    from staffwellbeing.seeding import roster_usernames
+
+    return list(
+        User.objects.filter(
+            username__in=roster_usernames(), groups__name=Role.CLINICIAN, is_active=True
+        ).order_by("username")
+    )
+
+
 def _individual_history(
     *, supervisor: User, supervisee: User, today: dt.date, last_held_weeks_ago: int
 ) -> int:
@@ -173,7 +186,7 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
     today = timezone.localdate()
     supervisor, manager = users["supervisor"], users["manager"]
     clinician, clinician2 = users["clinician"], users["clinician2"]
-    CaseloadGuideline.objects.create(
+    guideline = CaseloadGuideline.objects.create(
         max_active_patients=10,
         max_complexity_points=25,
         min_stages=2,
@@ -208,6 +221,32 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
     sessions += _individual_history(
         supervisor=supervisor, supervisee=clinician2, today=today, last_held_weeks_ago=7
     )
+    # The wellbeing roster colleagues have the same supervisor, on time. The supervisor is left
+    # without one on purpose: the manager's dashboard shows that gap.
+    for weeks, colleague in enumerate(_roster_clinicians(), start=1):
+        SupervisionAgreement.objects.get_or_create(
+            supervisee=colleague,
+            active=True,
+            defaults={
+                "supervisor": supervisor,
+                "cadence_weeks": 4,
+                "started_on": today - dt.timedelta(days=365),
+            },
+        )
+        sessions += _individual_history(
+            supervisor=supervisor,
+            supervisee=colleague,
+            today=today,
+            last_held_weeks_ago=weeks % 3 + 1,
+        )
+        colleague_figures = caseload_assessments(clinician_ids=[colleague.pk], guideline=guideline)
+        CaseloadReview.objects.create(
+            clinician=colleague,
+            reviewer=supervisor,
+            held_on=today - dt.timedelta(weeks=weeks % 6 + 1),
+            snapshot=caseload_snapshot(colleague_figures[colleague.pk], guideline=guideline),
+            outcome=ReviewOutcome.BALANCED,
+        )
     upcoming = [
         _session(
             host=supervisor,
@@ -254,12 +293,12 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
     SessionAttendance.objects.create(session=meeting, person=clinician, attended=True)
     _log(meeting, notes=DEMO_MANAGEMENT_NOTES, topics="Leave and training.")
     sessions += 1
-    figures = caseload_assessments(clinician_ids=[clinician.pk])[clinician.pk]
+    figures = caseload_assessments(clinician_ids=[clinician.pk], guideline=guideline)
     CaseloadReview.objects.create(
         clinician=clinician,
         reviewer=supervisor,
         held_on=today - dt.timedelta(weeks=10),
-        snapshot=_snapshot(figures),
+        snapshot=caseload_snapshot(figures[clinician.pk], guideline=guideline),
         outcome=ReviewOutcome.BALANCED,
         actions="Keep two places free for new referrals; review again in three months.",
     )
@@ -282,23 +321,6 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
     return counts
 
 
-def _snapshot(assessment) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    figures = assessment.figures
-    return {
-        "active_patients": figures.active_patients,
-        "complexity_points": figures.complexity_points,
-        "unrated": figures.unrated,
-        "by_stage": figures.by_stage,
-        "high_risk": figures.high_risk,
-        "new_cases": figures.new_cases,
-        "fte": str(assessment.fte),
-        "non_patient_percent": assessment.non_patient_percent,
-        "max_patients": str(assessment.max_patients),
-        "max_points": str(assessment.max_points),
-        "flags": list(assessment.flags),
-    }
-
-
 def demo_supervision_present() -> bool:
     """Return whether the demo supervision data is already there."""
     return SupervisionGroup.objects.filter(name=DEMO_GROUP_NAME).exists()
@@ -316,9 +338,12 @@ def seed_demo_supervision(ctx: SeedContext) -> None:
         ctx.report.append("Supervision: demo accounts missing, nothing added.")
         return
     counts = demo_supervision_seed(users=ctx.users)
+    # Without a broker no beat runs in the demo: sweep once so the reminders are there.
+    reminders = supervision_reminders_sweep()
     ctx.report.append(
         f"Supervision: {counts['sessions']} sessions (held, missed and upcoming), a group, "
-        "caseload guidelines, a caseload review and a pending transfer request."
+        "caseload guidelines, a caseload review, a pending transfer request and "
+        f"{reminders} reminder periods."
     )
 
 

@@ -210,6 +210,8 @@ class Summary:
     overdue: int
     reviews_due: int
     open_transfers: int
+    # Everyone has individual supervision (DOMAIN.md): a clinician without an agreement is a gap.
+    unsupervised: int = 0
 
 
 def _summary(rows: Sequence[ClinicianRow], open_transfers: int) -> Summary:
@@ -219,6 +221,7 @@ def _summary(rows: Sequence[ClinicianRow], open_transfers: int) -> Summary:
         overdue=sum(1 for row in rows if row.overdue),
         reviews_due=sum(1 for row in rows if row.review_due),
         open_transfers=open_transfers,
+        unsupervised=sum(1 for row in rows if row.supervision is None),
     )
 
 

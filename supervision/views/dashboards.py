@@ -26,6 +26,7 @@ from ..selectors.dashboards import (
     page_of,
     stage_labels,
 )
+from ..selectors.reminders import supervision_notifications_unread_count
 
 URL_NAMES = {
     Dashboard.MANAGER: "supervision:dashboard_manager",
@@ -58,6 +59,11 @@ def _charts(dashboard: Dashboard, page_number: int, rows: int) -> dict[str, dict
     return charts
 
 
+def _pages(request: HttpRequest) -> dict[str, object]:
+    """Return what the links to the other supervision pages need (the unread reminders)."""
+    return {"reminders_unread": supervision_notifications_unread_count(request.user)}
+
+
 def _other_dashboards(request: HttpRequest, current: Dashboard) -> list[dict[str, object]]:
     """Return links to the other dashboards the user may open (a manager who also supervises)."""
     return [
@@ -85,6 +91,7 @@ def manager(request: HttpRequest) -> HttpResponse:
         "charts": _charts(Dashboard.MANAGER, page_obj.number, len(page_obj.object_list)),
         "labels": subscale_labels(),
         "other_dashboards": _other_dashboards(request, Dashboard.MANAGER),
+        "pages": _pages(request),
     }
     return render(request, "supervision/dashboards/manager.html", context)
 
@@ -101,6 +108,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         "charts": _charts(Dashboard.SUPERVISOR, page_obj.number, len(page_obj.object_list)),
         "labels": subscale_labels(),
         "other_dashboards": _other_dashboards(request, Dashboard.SUPERVISOR),
+        "pages": _pages(request),
     }
     return render(request, "supervision/dashboards/supervisor.html", context)
 
@@ -115,6 +123,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "stage_labels": stage_labels(),
         "charts": _charts(Dashboard.ME, 1, 1),
         "other_dashboards": _other_dashboards(request, Dashboard.ME),
+        "pages": _pages(request),
     }
     return render(request, "supervision/dashboards/me.html", context)
 

@@ -138,11 +138,12 @@ def test_demo_consents_goals_flags_and_attachment(demo_settings):
 def test_demo_supervision_and_break_glass_give_the_oversight_pages_something(demo_settings):
     _seed()
 
-    # The supervision demo adds clinician2 to the same supervisor.
+    # The supervision demo adds clinician2 and the roster colleagues to the same supervisor.
     agreements = SupervisionAgreement.objects.filter(active=True).values_list(
         "supervisor__username", "supervisee__username"
     )
-    assert set(agreements) == {("supervisor", "clinician"), ("supervisor", "clinician2")}
+    assert {("supervisor", "clinician"), ("supervisor", "clinician2")} <= set(agreements)
+    assert {supervisor for supervisor, _supervisee in agreements} == {"supervisor"}
     grant = BreakGlassGrant.objects.get()
     assert grant.clinician.username == "supervisor"
     assert grant.review_outcome == ReviewOutcome.PENDING
