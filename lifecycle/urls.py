@@ -9,10 +9,12 @@ from . import (
     urls_research,
     urls_retention,
 )
+from .views import hub
 
 app_name = "lifecycle"
 
 urlpatterns = [
+    path("", hub.home, name="home"),
     path("", include(urls_partners.urlpatterns)),
     path("", include(urls_referrals.urlpatterns)),
     path("", include(urls_register.urlpatterns)),

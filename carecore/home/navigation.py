@@ -40,6 +40,12 @@ _NAV_SPEC: tuple[tuple[str, str | Promise, frozenset[str]], ...] = (
     ),
     # A clinician outside a care team reaches a record in an emergency only through this form.
     ("patients:break_glass_start", _("Emergency access"), frozenset({Role.CLINICIAN.value})),
+    # Referrals, legal requests, patient copies, the disclosure register and retention.
+    (
+        "lifecycle:home",
+        _("Data sharing"),
+        frozenset({Role.CLINICIAN.value, Role.MANAGER.value, _PRIVACY}),
+    ),
     # Everyone with a staff role monitors their own wellbeing; an admin-only account does not.
     (
         "wellbeing:mine",

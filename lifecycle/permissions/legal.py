@@ -28,6 +28,8 @@ from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
 from patients.models import CareTeamMembership, CareTeamRole
 
+from .common import is_active_user, is_clinician, is_privacy_officer
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -51,6 +53,7 @@ RESEARCH_TARGET = "lifecycle.researchexport"
 class LegalAction(models.TextChoices):
     """What someone tried to do here; recorded in ACCESS_DENIED details."""
 
+    HUB_VIEW = "hub.view", _("Open the data sharing pages")
     LEGAL_VIEW = "legal.view", _("See legal requests")
     LEGAL_REGISTER = "legal.register", _("Register a legal request")
     LEGAL_BASIS = "legal.basis", _("Review the legal basis")
@@ -84,19 +87,6 @@ class LifecycleNotFound(Http404):
         super().__init__(NOT_FOUND)
 
 
-def _active(user: AnyUser | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def is_privacy_officer(user: AnyUser | None) -> bool:
-    """Return whether `user` is an active privacy officer."""
-    return _active(user) and bool(getattr(user, "is_privacy_officer", False))
-
-
-def _is_clinician(user: AnyUser | None) -> bool:
-    return _active(user) and Role.CLINICIAN.value in user.role_names  # type: ignore[union-attr]
-
-
 def can_handle_legal(user: AnyUser | None) -> bool:
     """Return whether `user` may see and handle legal requests and legal holds."""
     return is_privacy_officer(user)
@@ -104,7 +94,7 @@ def can_handle_legal(user: AnyUser | None) -> bool:
 
 def can_export_research(user: AnyUser | None) -> bool:
     """Return whether `user` may download the de-identified research export."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     return is_privacy_officer(user) or Role.MANAGER.value in user.role_names  # type: ignore[union-attr]
 
@@ -116,7 +106,7 @@ def can_view_organisation_register(user: AnyUser | None) -> bool:
 
 def on_care_team(user: AnyUser | None, patient: Patient | int, *, lead: bool = False) -> bool:
     """Return whether `user` is a clinician on the patient's active care team (the lead)."""
-    if not _is_clinician(user):
+    if not is_clinician(user):
         return False
     patient_id = patient if isinstance(patient, int) else patient.pk
     memberships = CareTeamMembership.objects.filter(
@@ -141,14 +131,14 @@ def can_review_access_request(user: AnyUser | None, patient: Patient | int) -> b
 
 def can_open_access_requests(user: AnyUser | None) -> bool:
     """Return whether `user` may open the list of access requests (its rows filtered apart)."""
-    return is_privacy_officer(user) or _is_clinician(user)
+    return is_privacy_officer(user) or is_clinician(user)
 
 
 def access_requests_condition(user: AnyUser | None) -> Q:
     """Return the condition on `PatientAccessRequest` for the requests `user` may see."""
     if is_privacy_officer(user):
         return Q(pk__isnull=False)
-    if not _is_clinician(user):
+    if not is_clinician(user):
         return Q(pk__in=[])
     return Q(
         Exists(

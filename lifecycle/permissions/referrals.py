@@ -23,6 +23,7 @@ from carecore.accounts.roles import Role
 from patients.models import CareTeamMembership, CareTeamRole, Patient
 
 from ..models import Referral, ReferralStatus
+from .common import is_active_user, is_privacy_officer, roles_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -52,27 +53,14 @@ class ReferralAction(models.TextChoices):
     DOWNLOAD = "referral_download", _("Download the package")
 
 
-def _active(user: AnyUser | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def _roles(user: AnyUser) -> frozenset[str]:
-    return user.role_names if _active(user) else frozenset()  # type: ignore[union-attr]
-
-
-def is_privacy_officer(user: AnyUser) -> bool:
-    """Return whether `user` is an active privacy officer."""
-    return _active(user) and bool(getattr(user, "is_privacy_officer", False))
-
-
 def can_manage_partners(user: AnyUser) -> bool:
     """Return whether `user` may add, change and deactivate partner organisations."""
-    return Role.MANAGER in _roles(user) or is_privacy_officer(user)
+    return Role.MANAGER in roles_of(user) or is_privacy_officer(user)
 
 
 def can_prepare_referral(user: AnyUser, patient: Patient) -> bool:
     """Return whether `user` is a clinician on `patient`'s active care team."""
-    if Role.CLINICIAN not in _roles(user):
+    if Role.CLINICIAN not in roles_of(user):
         return False
     return (
         CareTeamMembership.objects.active()
@@ -82,7 +70,7 @@ def can_prepare_referral(user: AnyUser, patient: Patient) -> bool:
 
 
 def _team(user: AnyUser, *, lead: bool = False) -> Q:
-    if Role.CLINICIAN not in _roles(user):
+    if Role.CLINICIAN not in roles_of(user):
         return NOTHING
     memberships = CareTeamMembership.objects.filter(
         patient=OuterRef("patient"), clinician_id=user.pk, end_date__isnull=True
@@ -106,7 +94,7 @@ def _any_of(*conditions: Q) -> Q:
 
 def _condition(user: AnyUser, action: ReferralAction) -> Q:
     """Return the condition on `Referral` under which `user` may do `action`."""
-    if not _active(user):
+    if not is_active_user(user):
         return NOTHING
     officer = EVERYTHING if is_privacy_officer(user) else NOTHING
     preparer = Q(prepared_by_id=user.pk)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
 
+from .common import is_privacy_officer
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -80,12 +82,7 @@ class RetentionRefused(Exception):
 
 def can_manage_retention(user: AnyUser | None) -> bool:
     """Return whether `user` may see candidates, propose and decide destruction, and the report."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "is_privacy_officer", False)
-    )
+    return is_privacy_officer(user)
 
 
 def retention_denial_record(
