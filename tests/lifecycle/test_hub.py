@@ -10,7 +10,7 @@ from carecore.audit.events import EventType, Outcome
 from carecore.audit.models import AuditEvent
 from lifecycle.models import LegalHold, LegalRequest, RequesterKind
 from tests.factories import UserFactory
-from tests.patients.factories import PatientFactory
+from tests.patients.factories import MembershipFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +101,21 @@ def test_the_hub_counts_in_a_fixed_number_of_queries(
 
     waiting = {str(link.label): link.waiting for link in response.context["links"]}
     assert waiting["Legal requests"] == waiting["Legal holds"] == count
+
+
+def test_the_patient_overview_leads_the_care_team_to_sharing_and_hand_over(
+    clinician, other_clinician, client, sign_in
+):
+    patient = MembershipFactory(clinician=clinician).patient
+    MembershipFactory(patient=patient, clinician=other_clinician, end_date=patient.registered_on)
+    overview = reverse("patients:overview", kwargs={"patient_uuid": patient.uuid})
+    sharing = f"{reverse('lifecycle:referral_new')}?patient={patient.uuid}"
+
+    sign_in(clinician)
+    member_page = client.get(overview).content.decode()
+    sign_in(other_clinician)
+    former_member = client.get(overview)
+
+    assert sharing in member_page
+    assert reverse("lifecycle:patient_register", args=[patient.uuid]) in member_page
+    assert former_member.status_code == 404
