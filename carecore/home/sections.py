@@ -159,8 +159,19 @@ def _privacy_section() -> HomeSection:
         key="privacy",
         heading=_("Privacy officer"),
         template="home/sections/privacy.html",
-        paragraphs=(_("You review who did what in CareCore, through the audit log."),),
-        links=_links(("audit:event_list", _("Open the audit log"))),
+        paragraphs=(
+            _(
+                "You review who did what in CareCore, through the audit log, and you handle what "
+                "leaves the organisation: referral approvals, legal requests, patients' copies "
+                "and the retention of closed cases."
+            ),
+        ),
+        links=_links(
+            ("audit:event_list", _("Open the audit log")),
+            ("lifecycle:home", _("Data sharing and records")),
+            ("lifecycle:legal_requests", _("Legal requests")),
+            ("lifecycle:retention", _("Retention review")),
+        ),
         data={"events_today": selectors.audit_events_today_count()},
     )
 
