@@ -37,6 +37,11 @@ TEAM_NAME_TAKEN = _("A team with that name already exists.")
 PASSWORD_ALREADY_SET = _("This account already has a password.")
 
 
+def is_active_user(user: User | AnonymousUser | None) -> bool:
+    """Return whether `user` is a signed-in, active account."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
 class AccessChangeRefused(Exception):
     """A change to accounts or access that the policy does not allow; `str()` says why."""
 

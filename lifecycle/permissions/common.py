@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
 
 if TYPE_CHECKING:
@@ -13,11 +14,6 @@ if TYPE_CHECKING:
     from carecore.accounts.models import User
 
     AnyUser = User | AnonymousUser
-
-
-def is_active_user(user: AnyUser | None) -> bool:
-    """Return whether `user` is a signed-in, active account."""
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def roles_of(user: AnyUser | None) -> frozenset[str]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
+from carecore.refusals import Refusal
 
 from .common import is_privacy_officer
 
@@ -66,18 +67,11 @@ class RetentionNotFound(Http404):
         super().__init__(NOT_FOUND)
 
 
-class RetentionRefused(Exception):
+class RetentionRefused(Refusal):
     """A retention or destruction step was refused; nothing was changed.
 
     `str()` and `.message` give one of the module constants, safe to show.
     """
-
-    def __init__(self, message: object) -> None:
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def can_manage_retention(user: AnyUser | None) -> bool:

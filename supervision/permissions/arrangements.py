@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
+from carecore.refusals import Refusal
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -38,21 +40,8 @@ class ArrangementNotFound(Http404):
         super().__init__(NOT_FOUND)
 
 
-class ArrangementInvalid(Exception):
+class ArrangementInvalid(Refusal):
     """The request breaks a rule (a form error); nothing was saved. `str()` is a constant."""
-
-    def __init__(self, message: object, *, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-def is_active_user(user: AnyUser | None) -> bool:
-    """Return True for a signed-in, active user."""
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def is_staff_member(user: AnyUser | None) -> bool:

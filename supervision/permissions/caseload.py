@@ -20,9 +20,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
+from carecore.refusals import Refusal
 
 from ..models import CaseloadReview, SupervisionAgreement
 from ..selectors.agreements import supervisee_ids_query
@@ -67,35 +69,16 @@ class CaseloadNotFound(Http404):
         super().__init__(NOT_FOUND)
 
 
-class CaseloadInvalid(Exception):
+class CaseloadInvalid(Refusal):
     """The request breaks a rule (a form error); nothing was saved. `str()` is a constant."""
 
-    def __init__(self, message: object, *, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
 
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-class CaseloadActionRefused(PermissionDenied):
+class CaseloadActionRefused(Refusal, PermissionDenied):
     """A service was called by someone without the role or relationship (a 403)."""
-
-    def __init__(self, message: object) -> None:
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-def _active(user: AnyUser | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def _has(user: AnyUser | None, role: Role) -> bool:
-    return _active(user) and user.has_role(role)  # type: ignore[union-attr]
+    return is_active_user(user) and user.has_role(role)  # type: ignore[union-attr]
 
 
 def access_denied_record(
@@ -109,7 +92,7 @@ def access_denied_record(
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
     audit_event_record(
         event_type=EventType.ACCESS_DENIED,
-        actor=actor if _active(actor) else None,
+        actor=actor if is_active_user(actor) else None,
         outcome=Outcome.DENIED,
         target_type=target._meta.label_lower,
         target_id=target_id,
@@ -119,7 +102,7 @@ def access_denied_record(
 
 def can_read_guidelines(user: AnyUser | None) -> bool:
     """Return whether `user` may read the caseload guidelines and their history."""
-    return _active(user) and bool(user.role_names & GUIDELINE_READER_ROLES)  # type: ignore[union-attr]
+    return is_active_user(user) and bool(user.role_names & GUIDELINE_READER_ROLES)  # type: ignore[union-attr]
 
 
 def can_change_guidelines(user: AnyUser | None) -> bool:
@@ -134,7 +117,7 @@ def has_own_caseload(user: AnyUser | None) -> bool:
 
 def is_active_supervisor_of(user: AnyUser | None, clinician_id: int) -> bool:
     """Return whether `user` is `clinician_id`'s clinical supervisor under an active agreement."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     return SupervisionAgreement.objects.filter(
         supervisor_id=user.pk,  # type: ignore[union-attr]
@@ -145,7 +128,7 @@ def is_active_supervisor_of(user: AnyUser | None, clinician_id: int) -> bool:
 
 def can_view_caseload_of(user: AnyUser | None, clinician: User) -> bool:
     """Return whether `user` may see `clinician`'s caseload figures and review history."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.pk == clinician.pk:  # type: ignore[union-attr]
         return has_own_caseload(user)
@@ -159,7 +142,7 @@ def can_record_review_for(user: AnyUser | None, clinician: User) -> bool:
 
 def reviews_visible_to(user: AnyUser | None) -> QuerySet[CaseloadReview, CaseloadReview]:
     """Return the reviews whose date, outcome and figures `user` may see."""
-    if not _active(user):
+    if not is_active_user(user):
         return CaseloadReview.objects.none()
     if _has(user, Role.MANAGER):
         return CaseloadReview.objects.all()
@@ -170,7 +153,7 @@ def reviews_visible_to(user: AnyUser | None) -> QuerySet[CaseloadReview, Caseloa
 
 def can_read_review_actions(user: AnyUser | None, review: CaseloadReview) -> bool:
     """Return whether `user` may read the agreed actions of `review` (never by role alone)."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     user_id = user.pk  # type: ignore[union-attr]
     if user_id == review.clinician_id or user_id == review.reviewer_id:

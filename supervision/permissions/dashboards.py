@@ -8,6 +8,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
@@ -45,17 +46,13 @@ class DashboardNotFound(Http404):
     """The same 404 for a dashboard that does not exist and one the user may not open."""
 
 
-def _active(user: AnyUser | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def can_view_dashboard(user: AnyUser | None, dashboard: Dashboard | str) -> bool:
     """Return whether `user` may open `dashboard` (and its charts and downloads)."""
     try:
         role = DASHBOARD_ROLES[Dashboard(dashboard)]
     except ValueError:
         return False
-    return _active(user) and user.has_role(role)  # type: ignore[union-attr]
+    return is_active_user(user) and user.has_role(role)  # type: ignore[union-attr]
 
 
 def dashboard_for(user: AnyUser | None) -> Dashboard | None:

@@ -24,8 +24,10 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.models import User
+from carecore.accounts.permissions import is_active_user
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
+from carecore.refusals import Refusal
 
 from ..models import (
     SessionAttendance,
@@ -74,16 +76,8 @@ class SessionNotFound(Http404):
         super().__init__(SESSION_NOT_FOUND)
 
 
-class SessionError(Exception):
+class SessionError(Refusal):
     """Base of the refusals below; `str()` gives the constant message."""
-
-    def __init__(self, message: object, *, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class SessionActionRefused(SessionError, PermissionDenied):
@@ -92,11 +86,6 @@ class SessionActionRefused(SessionError, PermissionDenied):
 
 class SessionInvalid(SessionError):
     """The request breaks a rule (a form error); nothing was saved."""
-
-
-def is_active_user(user: AnyUser | None) -> bool:
-    """Return True for a signed-in, active user."""
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def access_denied_record(

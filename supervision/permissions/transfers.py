@@ -20,7 +20,9 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.models import User
+from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
+from carecore.refusals import Refusal
 
 from ..models.transfers import OPEN_STATUSES, CaseTransferRequest, TransferStatus
 
@@ -59,21 +61,8 @@ class TransferNotFound(Http404):
         super().__init__(NOT_FOUND)
 
 
-class TransferInvalid(Exception):
+class TransferInvalid(Refusal):
     """The request breaks a rule (a form error); nothing was saved. `str()` is the constant."""
-
-    def __init__(self, message: object, *, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-def is_active_user(user: AnyUser | None) -> bool:
-    """Return True for a signed-in, active user."""
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def _has(user: AnyUser, role: Role) -> bool:
