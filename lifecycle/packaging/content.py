@@ -388,6 +388,23 @@ def package_content_collect(*, patient: Patient, options: PackageOptions) -> Pac
     return content
 
 
+def _consent_goes_to(consent: Consent, options: PackageOptions) -> bool:
+    """Return whether a consent record may travel to this package's recipient.
+
+    With third parties redacted, a consent to share with some other named organisation stays
+    out entirely: its name would tell the recipient (or whoever finds a patient's copy) where
+    else the person has been or may go.
+    """
+    from patients.models import ConsentPurpose, organisation_index
+
+    if not options.redact_third_parties:
+        return True
+    if consent.purpose != ConsentPurpose.SHARING_WITH_ORGANISATION:
+        return True
+    recipient = organisation_index(options.recipient_label) if options.recipient_label else ""
+    return bool(recipient) and consent.organisation_index == recipient
+
+
 def _fill(
     content: PackageContent,
     patient: Patient,
@@ -459,6 +476,7 @@ def _fill(
             explained_by=staff(consent.explained_by_id),
         )
         for consent in consents
+        if _consent_goes_to(consent, options)
     ]
     content.attachments = [
         AttachmentPart(

@@ -380,3 +380,28 @@ def test_the_readable_document_is_self_contained(record):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.IGNORECASE)
     assert "@import" not in html
     assert 'src="data:image/png;base64,' in html
+
+
+def test_consents_to_share_with_other_organisations_stay_out_when_third_parties_are_redacted(
+    record,
+):
+    patient, author = record["patient"], record["author"]
+    for organisation in ("Harbour Clinic", canary("other-shelter")):
+        ConsentFactory(
+            patient=patient,
+            purpose=ConsentPurpose.SHARING_WITH_ORGANISATION,
+            organisation=organisation,
+            explained_by=author,
+        )
+
+    _built, _package, redacted = _build(
+        record, redact_third_parties=True, recipient_label="Harbour Clinic"
+    )
+    _built, _package, full = _build(
+        record, redact_third_parties=False, recipient_label="Harbour Clinic"
+    )
+
+    # The recipient sees the consent that names it, never where else the patient may go.
+    assert "Harbour Clinic" in _text(redacted)
+    assert canary("other-shelter") not in _text(redacted)
+    assert canary("other-shelter") in _text(full)
