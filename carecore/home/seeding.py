@@ -196,6 +196,13 @@ def seed_supervision(ctx: SeedContext) -> None:
     seed_demo_supervision(ctx)
 
 
+def seed_lifecycle(ctx: SeedContext) -> None:
+    """Add data lifecycle demo data (`lifecycle.seeding`): partners, referrals, legal work."""
+    from lifecycle.seeding import seed_demo_lifecycle
+
+    seed_demo_lifecycle(ctx)
+
+
 SeedStep = Callable[[SeedContext], None]
 
 # In order. A later issue appends its step here (for example patients after users, then
@@ -207,4 +214,5 @@ SEED_STEPS: list[SeedStep] = [
     seed_patients,
     seed_wellbeing,
     seed_supervision,
+    seed_lifecycle,
 ]

@@ -117,7 +117,9 @@ def test_demo_consents_goals_flags_and_attachment(demo_settings):
     assert consents(ConsentPurpose.RESEARCH, ConsentStatus.NOT_OBTAINED) == 1
     assert consents(ConsentPurpose.SHARING_WITH_ORGANISATION, ConsentStatus.REFUSED) == 1
     assert consents(ConsentPurpose.LEGAL_PROCEEDINGS, ConsentStatus.GIVEN) == 1
-    assert Consent.objects.count() == 18
+    # The lifecycle demo records two consents to share with its partners (lifecycle/seeding.py).
+    assert consents(ConsentPurpose.SHARING_WITH_ORGANISATION, ConsentStatus.GIVEN) == 2
+    assert Consent.objects.count() == 20
     assert Consent.objects.get(status=ConsentStatus.NOT_OBTAINED).not_obtained_reason
     assert TreatmentGoal.objects.count() == 7
     assert TreatmentGoal.objects.filter(status=GoalStatus.ACHIEVED).count() == 2
