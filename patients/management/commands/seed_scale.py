@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 
 from carecore.home.seeding import SCALE_LARGE, SEED_STEPS, SeedContext, seeding_refusal
 from patients.seeding import LARGE_VOLUME, Volume, patients_bulk_seed, scale_data_present
@@ -58,6 +58,11 @@ class Command(BaseCommand):
                     )
                     + "."
                 )
+        if connection.vendor == "postgresql":
+            # Fresh bulk rows have no planner statistics until autovacuum comes round (if it
+            # is on at all): benchmarks would measure the planner's guesses.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         for line in ctx.report:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.0f} s."))
