@@ -24,7 +24,12 @@ from supervision.models import (
     SessionStatus,
     TransferStatus,
 )
-from supervision.selectors.dashboards import open_transfers
+from supervision.selectors.dashboards import (
+    dashboard_chart_rows_for,
+    dashboard_manager_for,
+    open_transfers,
+    page_of,
+)
 from tests.conftest import CANARY_MARKER, canary
 from tests.factories import UserFactory
 from tests.patients.factories import MembershipFactory, PatientFactory
@@ -741,3 +746,16 @@ def test_the_chart_draws_the_same_page_as_the_table(manager, sign_in):
     assert names == ["staffer50", "staffer51"]
     assert "staffer50" in chart and "staffer51" in chart and "staffer49" not in chart
     assert 'manager-caseload.svg?page=2"' in second.content.decode()
+
+
+def test_a_chart_draws_exactly_the_people_of_its_table_page(manager):
+    for _n in range(55):
+        UserFactory(roles=[Role.CLINICIAN])
+
+    table = dashboard_manager_for(user=manager)
+    for number in (1, 2):
+        drawn = dashboard_chart_rows_for(
+            user=manager, dashboard="manager", chart="caseload", page=number
+        )
+        listed = page_of(table.clinicians, number).object_list
+        assert [row.person.pk for row in drawn] == [row.person.pk for row in listed]
