@@ -37,6 +37,10 @@ DEFAULT_RETENTION_YEARS: dict[str, int] = {
     DISCLOSURE_REGISTER: 10,
 }
 # A minor's record is kept at least until this birthday.
+# The research export: rows whose age band, sex and period of registration are shared by fewer
+# people than this are coarsened, then blanked (never below 5, like the wellbeing aggregates).
+DEFAULT_RESEARCH_MIN_CELL = 5
+RESEARCH_MIN_CELL_FLOOR = 5
 DEFAULT_MINOR_UNTIL_AGE = 25
 # Under this age at the closing date, the person was a minor.
 DEFAULT_AGE_OF_MAJORITY = 18
@@ -86,3 +90,12 @@ def unknown_age_as_minor() -> bool:
     return bool(
         getattr(settings, "CARECORE_RETENTION_UNKNOWN_AGE_AS_MINOR", DEFAULT_UNKNOWN_AGE_AS_MINOR)
     )
+
+
+def research_min_cell() -> int:
+    """Return how many people must share a row's age band, sex and period (at least 5)."""
+    value = getattr(settings, "CARECORE_RESEARCH_MIN_CELL", DEFAULT_RESEARCH_MIN_CELL)
+    try:
+        return max(RESEARCH_MIN_CELL_FLOOR, int(value))
+    except (TypeError, ValueError):
+        return DEFAULT_RESEARCH_MIN_CELL

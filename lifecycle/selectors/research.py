@@ -5,11 +5,16 @@ else decides). A row holds a pseudonym drawn at random for this export (unlinkab
 case code and to other exports), a 10-year age band, sex, stage, complexity, risk level,
 status, the quarter of registration and the number of notes by type. Never a name, case
 code, UUID, date, document number, contact detail, free text or staff id.
+
+Age band, sex and period of registration together could single a person out, so rows whose
+combination fewer than `conf.research_min_cell()` people share are coarsened (the quarter
+becomes the year), and those still too rare lose all three (`SUPPRESSED`).
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +30,8 @@ from patients.models import (
 )
 from patients.services.consent import consent_permits
 
+from .. import conf
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -32,6 +39,8 @@ AGE_BAND_WIDTH = 10
 AGE_BAND_TOP = 80
 PSEUDONYM_PREFIX = "R"
 PSEUDONYM_BYTES = 5
+SUPPRESSED = "*"
+QUASI_IDENTIFIERS = ("age_band", "sex", "registered_quarter")
 
 RESEARCH_COLUMNS: tuple[str, ...] = (
     "pseudonym",
@@ -109,6 +118,21 @@ def _candidates():
     )
 
 
+def _rare(rows: list[dict[str, str]], minimum: int) -> list[dict[str, str]]:
+    counts = Counter(tuple(row[name] for name in QUASI_IDENTIFIERS) for row in rows)
+    return [row for row in rows if counts[tuple(row[name] for name in QUASI_IDENTIFIERS)] < minimum]
+
+
+def small_cells_coarsened(rows: list[dict[str, str]], minimum: int) -> list[dict[str, str]]:
+    """Coarsen, then blank, the age band, sex and period of rows too few people share."""
+    for row in _rare(rows, minimum):
+        row["registered_quarter"] = row["registered_quarter"].split("-")[0]
+    for row in _rare(rows, minimum):
+        for name in QUASI_IDENTIFIERS:
+            row[name] = SUPPRESSED
+    return rows
+
+
 def research_rows() -> ResearchRows:
     """Return the rows of a new export, in random order, with fresh pseudonyms."""
     today = timezone.localdate()
@@ -135,6 +159,7 @@ def research_rows() -> ResearchRows:
         for note_type in NoteType.values:
             row[f"notes_{note_type}"] = str(getattr(patient, f"notes_{note_type}"))
         rows.append(row)
+    small_cells_coarsened(rows, conf.research_min_cell())
     # Row order must not follow registration or case code order.
     secrets.SystemRandom().shuffle(rows)
     return ResearchRows(rows=rows, patients_total=Patient.objects.count())

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.models import AuditEvent
-from lifecycle.selectors.research import RESEARCH_COLUMNS, age_band
+from lifecycle import conf
+from lifecycle.selectors.research import (
+    RESEARCH_COLUMNS,
+    SUPPRESSED,
+    age_band,
+    small_cells_coarsened,
+)
 from patients.models import ConsentPurpose, ConsentStatus, NoteType, Patient
 from tests.conftest import CANARY_MARKER, canary
 from tests.patients.factories import ConsentFactory, NoteFactory, PatientFactory
@@ -104,8 +110,10 @@ def _export(client) -> tuple[list[dict[str, str]], str]:
 
 @pytest.mark.parametrize("persona", ["privacy_officer", "manager"])
 def test_the_export_holds_only_consenting_patients_and_no_identifier(
-    request, client, sign_in, population, persona
+    request, client, sign_in, population, persona, monkeypatch
 ):
+    # Four people are too few for any cell: switch the small-cell rule off to see the fields.
+    monkeypatch.setattr("lifecycle.conf.research_min_cell", lambda: 1)
     sign_in(request.getfixturevalue(persona))
 
     rows, text = _export(client)
@@ -188,3 +196,34 @@ def test_the_explanation_page_lists_the_columns(client, sign_in, manager):
 )
 def test_ages_are_banded_by_ten_years(age, band):
     assert age_band(age) == band
+
+
+def _row(age: str, sex: str, quarter: str) -> dict[str, str]:
+    return {"age_band": age, "sex": sex, "registered_quarter": quarter, "stage": "recovery"}
+
+
+def test_rows_too_few_people_share_are_coarsened_then_blanked():
+    common = [_row("20-29", "female", "2026-Q1") for _n in range(5)]
+    # Five people across two quarters of one year: the year is shared by enough of them.
+    same_year = [_row("30-39", "male", "2025-Q2") for _n in range(3)] + [
+        _row("30-39", "male", "2025-Q3") for _n in range(2)
+    ]
+    alone = [_row("60-69", "female", "2024-Q4")]
+
+    rows = small_cells_coarsened([*common, *same_year, *alone], 5)
+
+    assert rows[:5] == common
+    assert {row["registered_quarter"] for row in rows[5:10]} == {"2025"}
+    assert rows[10] == {
+        "age_band": SUPPRESSED,
+        "sex": SUPPRESSED,
+        "registered_quarter": SUPPRESSED,
+        "stage": "recovery",
+    }
+
+
+def test_the_small_cell_minimum_never_drops_below_five(settings):
+    settings.CARECORE_RESEARCH_MIN_CELL = 2
+    assert conf.research_min_cell() == 5
+    settings.CARECORE_RESEARCH_MIN_CELL = 8
+    assert conf.research_min_cell() == 8
