@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +71,11 @@ class PatientAccessRequest(TimeStampedModel):
                 condition=~Q(status=AccessRequestStatus.RELEASED)
                 | Q(safe_to_release=True, package__isnull=False),
                 name="access_release_reviewed",
+            ),
+            # Two people: whoever did the safety review does not also release the copy.
+            models.CheckConstraint(
+                condition=~Q(status=AccessRequestStatus.RELEASED) | ~Q(closed_by=F("reviewed_by")),
+                name="access_second_person",
             ),
         ]
         verbose_name = _("patient access request")

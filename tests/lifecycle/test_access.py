@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -348,3 +348,16 @@ def test_the_access_list_does_not_grow_in_queries(request, client, sign_in, view
         counts.append(_count_queries(client, reverse("lifecycle:access_requests")))
 
     assert counts[0] == counts[1]
+
+
+def test_the_database_refuses_a_copy_released_by_its_own_reviewer():
+    officer = privacy_officer()
+    access = AccessRequestFactory(reviewed_by=officer, safe_to_release=True)
+    package = ReleasePackage.objects.create(
+        patient=access.patient, kind="patient_access", archive=b"x", created_by=officer
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(access).objects.filter(pk=access.pk).update(
+            status=AccessRequestStatus.RELEASED, closed_by=officer, package=package
+        )
