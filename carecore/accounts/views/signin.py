@@ -91,7 +91,8 @@ class SignOutView(View):
     """Sign out (POST only, so no link or image can sign someone out) and say so.
 
     The signed-out page is this response itself, like Django's LogoutView: no extra public
-    URL, so the set of pages open without signing in stays sign-in and health only.
+    URL, so the set of pages open without signing in stays the short list that
+    tests/test_url_protection.py allows.
     """
 
     http_method_names = ["post"]
