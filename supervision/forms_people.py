@@ -96,6 +96,18 @@ class GroupCreateForm(forms.Form):
     cadence_weeks = _cadence(_("Meets every (weeks)"))
 
 
+class GroupEditForm(forms.Form):
+    facilitator = PersonChoiceField(
+        label=_("Facilitator"),
+        queryset=users_with_role(Role.SUPERVISOR),
+        help_text=_(
+            "Only people with the supervisor role are offered. Sessions already scheduled "
+            "keep their host."
+        ),
+    )
+    cadence_weeks = _cadence(_("Meets every (weeks)"))
+
+
 class GroupMemberAddForm(forms.Form):
     member = PersonChoiceField(label=_("Add a member"), queryset=staff_members())
 

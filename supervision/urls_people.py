@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern] = [
     path("groups/", people.groups, name="groups"),
     path("groups/new/", people.group_new, name="group_new"),
     path("groups/<int:pk>/", people.group_detail, name="group_detail"),
+    path("groups/<int:pk>/edit/", people.group_edit, name="group_edit"),
+    path("groups/<int:pk>/close/", people.group_close_view, name="group_close"),
     path(
         "groups/<int:pk>/members/<int:membership_pk>/remove/",
         people.group_member_remove_view,

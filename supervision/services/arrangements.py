@@ -10,7 +10,9 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,14 @@ from carecore.audit.events import EventType
 from carecore.audit.services import audit_event_record
 
 from .. import conf
-from ..models import SupervisionAgreement, SupervisionGroup, SupervisionGroupMember, WorkProfile
+from ..models import (
+    SessionStatus,
+    SupervisionAgreement,
+    SupervisionGroup,
+    SupervisionGroupMember,
+    SupervisionSession,
+    WorkProfile,
+)
 from ..models.agreements import MAX_CADENCE_WEEKS
 from ..permissions.arrangements import (
     ArrangementInvalid,
@@ -51,6 +60,15 @@ GROUP_NAME_TAKEN = _("A supervision group with this name already exists.")
 GROUP_INACTIVE = _("This group is no longer active.")
 ALREADY_MEMBER = _("This person is already a member of the group.")
 FACILITATOR_NOT_MEMBER = _("The facilitator leads the group and cannot also be a member.")
+GROUP_CLOSED = _("This group is closed and can no longer be changed.")
+GROUP_ALREADY_CLOSED = _("This group is already closed.")
+NOTHING_CHANGED = _("Nothing was changed: the facilitator and the cadence are as before.")
+FACILITATOR_IS_MEMBER = _(
+    "This person is a member of the group. Remove them from the group before making them "
+    "its facilitator."
+)
+# Stored encrypted on each session cancelled because its group closed.
+GROUP_CLOSED_REASON = _("Group closed.")
 MEMBERSHIP_ENDED = _("This person has already left the group.")
 FTE_OR_HOURS = _("Enter either the full-time equivalent or the weekly hours, not both.")
 FTE_OR_HOURS_REQUIRED = _("Enter the full-time equivalent or the weekly hours.")
@@ -206,6 +224,101 @@ def group_create(
     except IntegrityError as error:
         raise ArrangementInvalid(GROUP_NAME_TAKEN, field="name") from error
     return group
+
+
+def _locked_open_group(group: SupervisionGroup, *, closed_message: Any) -> SupervisionGroup:
+    locked = SupervisionGroup.objects.select_for_update().get(pk=group.pk)
+    if not locked.active:
+        raise ArrangementInvalid(closed_message)
+    return locked
+
+
+def group_update(
+    *, actor: User, group: SupervisionGroup, facilitator: User, cadence_weeks: int
+) -> SupervisionGroup:
+    """Change an open group's facilitator or cadence (managers only)."""
+    require_manager(actor, action="group_update", target_type=_GROUP)
+    if not _is_supervisor(facilitator):
+        raise ArrangementInvalid(FACILITATOR_ROLE_REQUIRED, field="facilitator")
+    _check_cadence(cadence_weeks)
+    with transaction.atomic():
+        locked = _locked_open_group(group, closed_message=GROUP_CLOSED)
+        old = {"facilitator": locked.facilitator_id, "cadence_weeks": locked.cadence_weeks}
+        new = {"facilitator": facilitator.pk, "cadence_weeks": cadence_weeks}
+        if old == new:
+            raise ArrangementInvalid(NOTHING_CHANGED)
+        # Checked under the group's lock: the facilitator leads the group and is not in it.
+        is_member = SupervisionGroupMember.objects.filter(
+            group_id=locked.pk, member_id=facilitator.pk, left_on__isnull=True
+        ).exists()
+        if is_member:
+            raise ArrangementInvalid(FACILITATOR_IS_MEMBER, field="facilitator")
+        locked.facilitator = facilitator
+        locked.cadence_weeks = cadence_weeks
+        locked.save(update_fields=["facilitator", "cadence_weeks", "updated_at"])
+        audit_event_record(
+            event_type=EventType.SUPERVISION_GROUP_CHANGED,
+            actor=actor,
+            target=locked,
+            details={"old": old, "new": new},
+        )
+    return locked
+
+
+def group_sessions_to_cancel(
+    group: SupervisionGroup,
+) -> models.QuerySet[SupervisionSession, SupervisionSession]:
+    """Return the group's scheduled sessions still to come: what closing it cancels."""
+    return SupervisionSession.objects.filter(
+        group_id=group.pk, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now()
+    )
+
+
+def group_close(*, actor: User, group: SupervisionGroup) -> SupervisionGroup:
+    """Close a group today: members leave, its future scheduled sessions are cancelled."""
+    require_manager(actor, action="group_close", target_type=_GROUP)
+    with transaction.atomic():
+        locked = _locked_open_group(group, closed_message=GROUP_ALREADY_CLOSED)
+        now = timezone.now()
+        today = timezone.localdate(now)
+        # A member who joins on a later day leaves that day (left never before joined).
+        memberships_ended = SupervisionGroupMember.objects.filter(
+            group_id=locked.pk, left_on__isnull=True
+        ).update(
+            left_on=Greatest(F("joined_on"), Value(today, output_field=models.DateField())),
+            updated_at=now,
+        )
+        # Cancelled here rather than through `session_cancel`, which lets only the host cancel:
+        # the manager closing the group cancels on the group's behalf, with a fixed reason.
+        # Sessions already started or past are left for their host to log or cancel.
+        sessions = list(group_sessions_to_cancel(locked).select_for_update())
+        for session in sessions:
+            session.status = SessionStatus.CANCELLED
+            session.cancel_reason = str(GROUP_CLOSED_REASON)
+            session.cancelled_by = actor
+            session.cancelled_at = now
+            session.save(
+                update_fields=[
+                    "status",
+                    "cancel_reason",
+                    "cancelled_by",
+                    "cancelled_at",
+                    "updated_at",
+                ]
+            )
+        locked.active = False
+        locked.save(update_fields=["active", "updated_at"])
+        audit_event_record(
+            event_type=EventType.SUPERVISION_GROUP_CHANGED,
+            actor=actor,
+            target=locked,
+            details={
+                "closed": True,
+                "memberships_ended": memberships_ended,
+                "sessions_cancelled": len(sessions),
+            },
+        )
+    return locked
 
 
 def group_member_add(

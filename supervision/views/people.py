@@ -19,6 +19,7 @@ from ..forms_people import (
     AgreementCreateForm,
     AgreementFilterForm,
     GroupCreateForm,
+    GroupEditForm,
     GroupMemberAddForm,
     WorkProfileForm,
     add_service_error,
@@ -40,9 +41,12 @@ from ..services.arrangements import (
     agreement_create,
     agreement_end,
     agreement_update,
+    group_close,
     group_create,
     group_member_add,
     group_member_remove,
+    group_sessions_to_cancel,
+    group_update,
     work_profile_set,
 )
 
@@ -58,6 +62,8 @@ AGREEMENT_CREATED = _("The supervision agreement was created.")
 AGREEMENT_CHANGED = _("The cadence was changed.")
 AGREEMENT_ENDED = _("The supervision agreement was ended.")
 GROUP_CREATED = _("The supervision group was created.")
+GROUP_CHANGED = _("The group was changed.")
+GROUP_CLOSED = _("The group was closed.")
 MEMBER_ADDED = _("The member was added to the group.")
 MEMBER_REMOVED = _("The member was removed from the group.")
 PROFILE_SAVED = _("The work profile was saved.")
@@ -202,6 +208,48 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "supervision/people/group_detail.html",
         {"group": group, "members": group_members_current(group), "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a manager change an open group's facilitator or cadence."""
+    user = acting_user(request)
+    group = group_get_for(user=user, pk=pk, action="group_update")
+    initial = {"facilitator": group.facilitator_id, "cadence_weeks": group.cadence_weeks}
+    form = GroupEditForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        saved = form_submit(
+            form, lambda: group_update(actor=user, group=group, **form.cleaned_data)
+        )
+        if saved is not None:
+            messages.success(request, GROUP_CHANGED)
+            return redirect("supervision:group_detail", pk=group.pk)
+    return render(request, "supervision/people/group_edit.html", {"group": group, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def group_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask a manager to confirm, then close a group."""
+    user = acting_user(request)
+    group = group_get_for(user=user, pk=pk, action="group_close")
+    error = None
+    if request.method == "POST":
+        try:
+            group_close(actor=user, group=group)
+        except ArrangementInvalid as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, GROUP_CLOSED)
+            return redirect("supervision:group_detail", pk=group.pk)
+    context = {
+        "group": group,
+        "member_count": group_members_current(group).count(),
+        "session_count": group_sessions_to_cancel(group).count(),
+        "error": error,
+    }
+    return render(
+        request, "supervision/people/group_close.html", context, status=400 if error else 200
     )
 
 

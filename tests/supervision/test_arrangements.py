@@ -6,6 +6,7 @@ constant message and nothing is saved.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -18,9 +19,12 @@ from carecore.accounts.roles import Role
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.models import AuditEvent
 from supervision.models import (
+    SessionKind,
+    SessionStatus,
     SupervisionAgreement,
     SupervisionGroup,
     SupervisionGroupMember,
+    SupervisionSession,
     WorkProfile,
 )
 from supervision.permissions.arrangements import ArrangementInvalid, ArrangementNotFound
@@ -32,6 +36,7 @@ from .factories import (
     AgreementFactory,
     GroupFactory,
     GroupMemberFactory,
+    SessionFactory,
     WorkProfileFactory,
     supervisor_user,
 )
@@ -566,3 +571,322 @@ def test_every_arrangement_event_holds_ids_and_numbers_only(manager, supervisor)
     ]
     assert all(only_ids_and_numbers(event.details) for event in written)
     assert all("Group with a name" not in str(event.details) for event in written)
+
+
+# --- changing and closing groups --------------------------------------------------------------
+
+
+def _group_session(group: SupervisionGroup, *, days: int, **kwargs):
+    return SessionFactory(
+        kind=SessionKind.GROUP,
+        supervisee=None,
+        group=group,
+        host=group.facilitator,
+        starts_at=timezone.now() + dt.timedelta(days=days),
+        **kwargs,
+    )
+
+
+def _unchanged(group: SupervisionGroup) -> tuple:
+    group.refresh_from_db()
+    return group.facilitator_id, group.cadence_weeks, group.active
+
+
+@pytest.mark.parametrize("name", ["supervision:group_edit", "supervision:group_close"])
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("persona", ["clinician", "supervisor", "admin_user", "reception"])
+def test_non_managers_cannot_change_or_close_a_group(
+    client, sign_in, request, persona, method, name
+):
+    user = request.getfixturevalue(persona)
+    group = GroupFactory(cadence_weeks=2)
+    GroupMemberFactory(group=group)
+    sign_in(user)
+
+    response = getattr(client, method)(
+        reverse(name, args=[group.pk]), {"facilitator": supervisor_user().pk, "cadence_weeks": 5}
+    )
+
+    assert response.status_code == 404
+    assert _unchanged(group) == (group.facilitator_id, 2, True)
+    assert SupervisionGroupMember.objects.filter(left_on__isnull=True).count() == 1
+    assert events(EventType.SUPERVISION_GROUP_CHANGED) == []
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.actor_id == user.pk
+    assert denied.outcome == Outcome.DENIED
+    assert denied.details == {
+        "action": "group_update" if name.endswith("edit") else "group_close",
+        "reason": "role",
+    }
+
+
+@pytest.mark.parametrize("name", ["supervision:group_edit", "supervision:group_close"])
+def test_a_missing_group_is_404_and_audited(client, sign_in, manager, name):
+    sign_in(manager)
+
+    response = client.get(reverse(name, args=[999999]))
+
+    assert response.status_code == 404
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.details["reason"] == "not_found"
+
+
+def test_manager_changes_a_groups_facilitator_and_cadence(client, sign_in, manager):
+    group = GroupFactory(cadence_weeks=2)
+    old_facilitator = group.facilitator
+    new_facilitator = supervisor_user()
+    url = reverse("supervision:group_edit", args=[group.pk])
+    sign_in(manager)
+
+    form = client.get(url)
+    saved = client.post(url, {"facilitator": new_facilitator.pk, "cadence_weeks": "3"})
+
+    group.refresh_from_db()
+    assert form.status_code == 200
+    assert form.context["form"].initial == {
+        "facilitator": old_facilitator.pk,
+        "cadence_weeks": 2,
+    }
+    assert saved.status_code == 302
+    assert saved["Location"] == reverse("supervision:group_detail", args=[group.pk])
+    assert (group.facilitator_id, group.cadence_weeks, group.active) == (
+        new_facilitator.pk,
+        3,
+        True,
+    )
+    (changed,) = events(EventType.SUPERVISION_GROUP_CHANGED)
+    assert changed.actor_id == manager.pk
+    assert changed.outcome == Outcome.SUCCESS
+    assert changed.target_id == str(group.pk)
+    assert changed.details == {
+        "old": {"facilitator": old_facilitator.pk, "cadence_weeks": 2},
+        "new": {"facilitator": new_facilitator.pk, "cadence_weeks": 3},
+    }
+    assert group.name not in str(changed.details)
+
+
+def test_changing_only_the_cadence_keeps_the_facilitator(manager):
+    group = GroupFactory(cadence_weeks=2)
+
+    svc.group_update(actor=manager, group=group, facilitator=group.facilitator, cadence_weeks=26)
+
+    assert _unchanged(group) == (group.facilitator_id, 26, True)
+    (changed,) = events(EventType.SUPERVISION_GROUP_CHANGED)
+    assert changed.details["new"] == {"facilitator": group.facilitator_id, "cadence_weeks": 26}
+
+
+def _member_supervisor(group: SupervisionGroup):
+    person = supervisor_user()
+    GroupMemberFactory(group=group, member=person)
+    return person
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("not_a_supervisor", svc.FACILITATOR_ROLE_REQUIRED),
+        ("inactive_supervisor", svc.FACILITATOR_ROLE_REQUIRED),
+        ("current_member", svc.FACILITATOR_IS_MEMBER),
+        ("cadence_0", svc.CADENCE_OUT_OF_RANGE),
+        ("cadence_27", svc.CADENCE_OUT_OF_RANGE),
+        ("nothing_changed", svc.NOTHING_CHANGED),
+        ("closed", svc.GROUP_CLOSED),
+    ],
+)
+def test_bad_group_changes_are_refused_and_save_nothing(manager, case, message):
+    group = GroupFactory(cadence_weeks=2, active=case != "closed")
+    before = (group.facilitator_id, group.cadence_weeks, group.active)
+    facilitator = {
+        "not_a_supervisor": lambda: new_clinician(),
+        "inactive_supervisor": lambda: supervisor_user(is_active=False),
+        "current_member": lambda: _member_supervisor(group),
+        "nothing_changed": lambda: group.facilitator,
+    }.get(case, supervisor_user)()
+    cadence = {"cadence_0": 0, "cadence_27": 27, "nothing_changed": 2}.get(case, 4)
+
+    with pytest.raises(ArrangementInvalid) as refused:
+        svc.group_update(actor=manager, group=group, facilitator=facilitator, cadence_weeks=cadence)
+
+    assert str(refused.value) == str(message)
+    assert _unchanged(group) == before
+    assert events(EventType.SUPERVISION_GROUP_CHANGED) == []
+
+
+def test_a_member_cannot_become_facilitator_through_the_page(client, sign_in, manager):
+    group = GroupFactory(cadence_weeks=2)
+    member = _member_supervisor(group)
+    sign_in(manager)
+
+    response = client.post(
+        reverse("supervision:group_edit", args=[group.pk]),
+        {"facilitator": member.pk, "cadence_weeks": "2"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="form-errors"' in body
+    assert str(svc.FACILITATOR_IS_MEMBER) in body.replace("&#x27;", "'")
+    assert response.context["form"].errors["facilitator"] == [str(svc.FACILITATOR_IS_MEMBER)]
+    assert _unchanged(group) == (group.facilitator_id, 2, True)
+    assert events(EventType.SUPERVISION_GROUP_CHANGED) == []
+
+
+def test_a_bad_cadence_on_the_page_shows_the_error_summary(client, sign_in, manager):
+    group = GroupFactory(cadence_weeks=2)
+    sign_in(manager)
+
+    response = client.post(
+        reverse("supervision:group_edit", args=[group.pk]),
+        {"facilitator": group.facilitator_id, "cadence_weeks": "30"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="form-errors"' in body
+    assert str(svc.CADENCE_OUT_OF_RANGE) in body
+    assert _unchanged(group) == (group.facilitator_id, 2, True)
+    assert events(EventType.SUPERVISION_GROUP_CHANGED) == []
+
+
+def test_closing_asks_first_then_ends_memberships_and_cancels_future_sessions(
+    client, sign_in, manager
+):
+    today = timezone.localdate()
+    group, other_group = GroupFactory(), GroupFactory()
+    current = [GroupMemberFactory(group=group), GroupMemberFactory(group=group)]
+    earlier = GroupMemberFactory(
+        group=group,
+        joined_on=today - dt.timedelta(days=60),
+        left_on=today - dt.timedelta(days=30),
+    )
+    elsewhere = GroupMemberFactory(group=other_group)
+    future = [_group_session(group, days=3), _group_session(group, days=17)]
+    past = _group_session(group, days=-2)
+    already_cancelled = _group_session(
+        group,
+        days=5,
+        status=SessionStatus.CANCELLED,
+        cancel_reason="Room unavailable",
+        cancelled_by=group.facilitator,
+        cancelled_at=timezone.now() - dt.timedelta(days=1),
+    )
+    other_groups = _group_session(other_group, days=3)
+    individual = SessionFactory()
+    url = reverse("supervision:group_close", args=[group.pk])
+    sign_in(manager)
+
+    confirm = client.get(url)
+    after_get = (
+        SupervisionGroup.objects.get(pk=group.pk).active,
+        SupervisionGroupMember.objects.filter(left_on__isnull=True).count(),
+        SupervisionSession.objects.filter(status=SessionStatus.SCHEDULED).count(),
+        events(EventType.SUPERVISION_GROUP_CHANGED),
+    )
+    closed = client.post(url)
+
+    assert confirm.status_code == 200
+    assert (confirm.context["member_count"], confirm.context["session_count"]) == (2, 2)
+    assert "2 future scheduled sessions are cancelled" in confirm.content.decode()
+    assert after_get == (True, 3, 5, [])
+    assert closed.status_code == 302
+    assert closed["Location"] == reverse("supervision:group_detail", args=[group.pk])
+    group.refresh_from_db()
+    assert group.active is False
+    for membership in current:
+        membership.refresh_from_db()
+        assert membership.left_on == today
+    earlier.refresh_from_db()
+    assert earlier.left_on == today - dt.timedelta(days=30)
+    elsewhere.refresh_from_db()
+    assert elsewhere.left_on is None
+    for session in future:
+        session.refresh_from_db()
+        assert session.status == SessionStatus.CANCELLED
+        assert session.cancel_reason == "Group closed."
+        assert session.cancelled_by_id == manager.pk
+        assert session.cancelled_at is not None
+    for session in (past, other_groups, individual):
+        session.refresh_from_db()
+        assert (session.status, session.cancelled_at) == (SessionStatus.SCHEDULED, None)
+    already_cancelled.refresh_from_db()
+    assert already_cancelled.cancel_reason == "Room unavailable"
+    assert already_cancelled.cancelled_by_id == group.facilitator_id
+    (changed,) = events(EventType.SUPERVISION_GROUP_CHANGED)
+    assert changed.actor_id == manager.pk
+    assert changed.target_id == str(group.pk)
+    assert changed.details == {"closed": True, "memberships_ended": 2, "sessions_cancelled": 2}
+    assert events(EventType.SESSION_CANCELLED) == []
+
+
+def test_a_member_joining_later_leaves_on_the_day_they_join(manager):
+    joins_on = timezone.localdate() + dt.timedelta(days=7)
+    membership = GroupMemberFactory(joined_on=joins_on)
+
+    svc.group_close(actor=manager, group=membership.group)
+
+    membership.refresh_from_db()
+    assert membership.left_on == joins_on
+
+
+def test_a_closed_group_cannot_be_closed_again_or_changed(client, sign_in, manager):
+    group = GroupFactory(cadence_weeks=2)
+    svc.group_close(actor=manager, group=group)
+    sign_in(manager)
+
+    again = client.post(reverse("supervision:group_close", args=[group.pk]))
+    edit = client.post(
+        reverse("supervision:group_edit", args=[group.pk]),
+        {"facilitator": supervisor_user().pk, "cadence_weeks": "5"},
+    )
+    with pytest.raises(ArrangementInvalid) as refused:
+        svc.group_close(actor=manager, group=group)
+
+    assert again.status_code == 400
+    assert str(svc.GROUP_ALREADY_CLOSED) in again.content.decode()
+    assert edit.status_code == 200
+    assert edit.context["form"].non_field_errors() == [str(svc.GROUP_CLOSED)]
+    assert str(refused.value) == str(svc.GROUP_ALREADY_CLOSED)
+    assert _unchanged(group) == (group.facilitator_id, 2, False)
+    assert len(events(EventType.SUPERVISION_GROUP_CHANGED)) == 1
+
+
+def test_the_detail_page_links_to_change_and_close_only_while_open(client, sign_in, manager):
+    group = GroupFactory()
+    GroupMemberFactory(group=group)
+    edit_url = reverse("supervision:group_edit", args=[group.pk])
+    close_url = reverse("supervision:group_close", args=[group.pk])
+    detail_url = reverse("supervision:group_detail", args=[group.pk])
+    sign_in(manager)
+
+    open_page = client.get(detail_url).content.decode()
+    svc.group_close(actor=manager, group=group)
+    closed_page = client.get(detail_url).content.decode()
+
+    assert edit_url in open_page
+    assert close_url in open_page
+    assert 'name="member"' in open_page
+    assert "/remove/" in open_page
+    assert edit_url not in closed_page
+    assert close_url not in closed_page
+    assert 'name="member"' not in closed_page
+    assert "/remove/" not in closed_page
+    assert "Closed" in closed_page
+
+
+def test_group_change_events_hold_ids_and_numbers_only(manager, supervisor):
+    group = svc.group_create(
+        actor=manager, name="Group with a name", facilitator=supervisor, cadence_weeks=3
+    )
+    svc.group_member_add(actor=manager, group=group, member=new_clinician())
+    _group_session(group, days=4)
+    svc.group_update(actor=manager, group=group, facilitator=supervisor_user(), cadence_weeks=4)
+    svc.group_close(actor=manager, group=group)
+
+    changed = events(EventType.SUPERVISION_GROUP_CHANGED)
+
+    assert len(changed) == 2
+    flat = [changed[0].details["old"], changed[0].details["new"], changed[1].details]
+    assert all(only_ids_and_numbers(details) for details in flat)
+    assert set(changed[0].details) == {"old", "new"}
+    assert all("Group closed" not in str(event.details) for event in changed)
+    assert all("Group with a name" not in str(event.details) for event in changed)
