@@ -503,6 +503,8 @@ class MyDashboard:
     sessions: list[SessionRow]
     actions: list[ActionRow]
     transfers: list[TransferRow]
+    # All open clinical actions, while `actions` lists the soonest due only.
+    actions_open: int = 0
 
     @property
     def figures(self) -> list[tuple[str, int, Decimal | None]]:
@@ -523,6 +525,9 @@ def dashboard_me_for(*, user: AnyUser, now: dt.datetime | None = None) -> MyDash
         sessions=upcoming_clinical_sessions(user=user, now=now),
         actions=open_clinical_actions(user=user, today=timezone.localdate(now)),
         transfers=open_transfers(where=Q(requester_id=user.pk), now=now),
+        actions_open=SupervisionAction.objects.filter(
+            owner_id=user.pk, completed_at__isnull=True, session__purpose=SessionPurpose.CLINICAL
+        ).count(),
     )
     _viewed(user=user, dashboard=dashboard)
     return result

@@ -759,3 +759,18 @@ def test_a_chart_draws_exactly_the_people_of_its_table_page(manager):
         )
         listed = page_of(table.clinicians, number).object_list
         assert [row.person.pk for row in drawn] == [row.person.pk for row in listed]
+
+
+def test_my_open_actions_are_counted_in_full_when_the_list_is_cut(clinician, sign_in):
+    agreement = AgreementFactory(supervisee=clinician)
+    session = SessionFactory(
+        host=agreement.supervisor, supervisee=clinician, status=SessionStatus.HELD
+    )
+    for _n in range(30):
+        ActionFactory(session=session, owner=clinician)
+
+    page = sign_in(clinician).get(reverse(ME_URL))
+
+    assert page.context["data"].actions_open == 30
+    assert len(page.context["data"].actions) == 25
+    assert "Showing the 25 soonest due of 30 open actions." in page.content.decode()
