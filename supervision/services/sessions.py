@@ -313,6 +313,20 @@ def _require_manager(actor: User, session: SupervisionSession, action: str) -> N
         raise SessionInvalid(NOT_SCHEDULED)
 
 
+def _lock_scheduled(session: SupervisionSession) -> dt.datetime:
+    """Lock `session`'s row, refuse it unless still scheduled, and return its current start."""
+    # Re-read under the lock: a log, a move or a cancellation from another tab may have
+    # committed since `session` was fetched, and must not be overwritten.
+    current = (
+        SupervisionSession.objects.select_for_update()
+        .only("status", "starts_at")
+        .get(pk=session.pk)
+    )
+    if current.status != SessionStatus.SCHEDULED:
+        raise SessionInvalid(NOT_SCHEDULED)
+    return current.starts_at
+
+
 def session_reschedule(
     *,
     actor: User,
@@ -340,9 +354,10 @@ def session_reschedule(
         if clashes:
             raise SessionConflict(clashes)
     with transaction.atomic():
+        previous = _lock_scheduled(session)
         move = SessionReschedule.objects.create(
             session=session,
-            previous_starts_at=session.starts_at,
+            previous_starts_at=previous,
             new_starts_at=starts_at,
             reason=reason.strip(),
             rescheduled_by=actor,
@@ -369,6 +384,7 @@ def session_cancel(*, actor: User, session: SupervisionSession, reason: str) -> 
     if not reason.strip():
         raise SessionInvalid(REASON_REQUIRED, field="reason")
     with transaction.atomic():
+        _lock_scheduled(session)
         session.status = SessionStatus.CANCELLED
         session.cancel_reason = reason.strip()
         session.cancelled_by = actor

@@ -526,6 +526,31 @@ def test_a_cancelled_session_cannot_be_moved(session, supervisor):
     assert str(raised.value) == str(scheduling.NOT_SCHEDULED)
 
 
+@pytest.mark.parametrize("change", ["cancel", "reschedule"])
+def test_a_session_logged_by_another_request_is_not_overwritten(change, session, supervisor):
+    # The page fetched the session while it was scheduled; the log committed in another tab.
+    stale = SupervisionSession.objects.get(pk=session.pk)
+    SupervisionSession.objects.filter(pk=session.pk).update(status=SessionStatus.HELD)
+
+    with pytest.raises(scheduling.SessionInvalid) as raised:
+        if change == "cancel":
+            scheduling.session_cancel(actor=supervisor, session=stale, reason="ill")
+        else:
+            scheduling.session_reschedule(
+                actor=supervisor,
+                session=stale,
+                starts_at=stale.starts_at + dt.timedelta(days=1),
+                reason="later",
+            )
+
+    assert str(raised.value) == str(scheduling.NOT_SCHEDULED)
+    session.refresh_from_db()
+    assert (session.status, session.starts_at) == (SessionStatus.HELD, stale.starts_at)
+    assert not SessionReschedule.objects.exists()
+    assert not _events(EventType.SESSION_CANCELLED).exists()
+    assert not _events(EventType.SESSION_RESCHEDULED).exists()
+
+
 @pytest.mark.parametrize("action", ["session_reschedule", "session_cancel", "session_log"])
 @pytest.mark.parametrize("persona", ["clinician", "other_clinician", "manager", "admin_user"])
 def test_only_the_host_may_change_a_session(action, persona, session, request, sign_in, client):
