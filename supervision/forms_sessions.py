@@ -265,7 +265,9 @@ class ActionForm(forms.Form):
         return not (data.get("description") or "").strip() and not data.get("due_on")
 
 
-ActionFormSet = forms.formset_factory(ActionForm, extra=ACTION_ROWS, max_num=ACTION_ROWS)
+ActionFormSet = forms.formset_factory(
+    ActionForm, extra=ACTION_ROWS, max_num=ACTION_ROWS, validate_max=True, absolute_max=ACTION_ROWS
+)
 
 
 def log_input(form: LogForm, actions: Any) -> LogInput:

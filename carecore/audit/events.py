@@ -124,6 +124,7 @@ class EventType(models.IntegerChoices):
     SESSION_NOTES_VIEWED = 5015, _("Supervision session notes viewed")
     SESSION_SUMMARY_VIEWED = 5016, _("Supervision group summary viewed")
     SUPERVISION_ACTION_COMPLETED = 5017, _("Supervision action completed")
+    SUPERVISION_ACTIONS_VIEWED = 5018, _("Own supervision actions viewed")
     CALENDAR_FEED_CREATED = 5020, _("Calendar link created")
     CALENDAR_FEED_REVOKED = 5021, _("Calendar link revoked")
     CALENDAR_FEED_FETCHED = 5022, _("Calendar feed fetched")

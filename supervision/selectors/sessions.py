@@ -284,7 +284,16 @@ def sessions_upcoming_for(*, user: AnyUser, purpose: str, limit: int) -> list[Su
 def actions_list_for(
     *, user: AnyUser, purpose: str
 ) -> QuerySet[SupervisionAction, SupervisionAction]:
-    """Return the actions `user` owns from sessions of `purpose`: open first, by due date."""
+    """Return the actions `user` owns from sessions of `purpose`: open first, by due date.
+
+    The descriptions are encrypted free text from the session log, so the read is audited.
+    """
+    audit_event_record(
+        event_type=EventType.SUPERVISION_ACTIONS_VIEWED,
+        actor=user,
+        target_type="supervision.supervisionaction",
+        details={"purpose": str(purpose)},
+    )
     return (
         actions_for(user, purpose)
         .select_related("session")

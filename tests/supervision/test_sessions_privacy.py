@@ -342,3 +342,16 @@ def test_unknown_session_is_the_same_404(clinician, sign_in, client):
     assert response.status_code == 404
     denial = AuditEvent.objects.get(event_type=EventType.ACCESS_DENIED)
     assert denial.details == {"action": "view", "reason": "not_found"}
+
+
+@pytest.mark.parametrize(
+    ("url", "purpose"),
+    [("supervision:actions", "clinical"), ("supervision:meeting_actions", "management")],
+)
+def test_reading_ones_own_actions_is_audited(url, purpose, client, sign_in):
+    person = make_clinician()
+    sign_in(person)
+
+    assert client.get(reverse(url)).status_code == 200
+    event = AuditEvent.objects.get(event_type=EventType.SUPERVISION_ACTIONS_VIEWED, actor=person)
+    assert event.details == {"purpose": purpose}
