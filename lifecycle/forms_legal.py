@@ -220,12 +220,16 @@ class ApproveForm(forms.Form):
         required=False,
         help_text=_("Optional. Anything the record of this release should say."),
     )
+    # When the scope shown was decided: a scope decided again since is not approved unseen.
+    scope_seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class ReleaseForm(forms.Form):
     confirm = _confirm_field(
         _("I have read the safety review and I release this copy to the patient.")
     )
+    # When the review shown was done: a review redone since is not released unread.
+    review_seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class RefuseForm(forms.Form):

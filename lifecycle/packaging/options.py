@@ -38,4 +38,5 @@ class BuiltPackage:
     """A stored package and its passphrase (the only copy)."""
 
     package: ReleasePackage
-    passphrase: str
+    # Never in a repr: tracebacks, error reports and logs print their locals.
+    passphrase: str = field(repr=False)

@@ -66,6 +66,10 @@ ACCESS_NOT_SAFE = _(
 ACCESS_SECOND_PERSON = _(
     "You did the safety review of this request: someone else must release the copy."
 )
+ACCESS_REVIEW_CHANGED = _(
+    "The safety review was done again while you were reading it. Read it as it is now, "
+    "then release the copy."
+)
 ACCESS_CLOSED = _("This request has already been released or refused.")
 ACCESS_REASON_REQUIRED = _("Give the reasons for refusing the request.")
 
@@ -256,9 +260,14 @@ def _release_check(actor: User, access_request: PatientAccessRequest) -> None:
         raise InvalidRequest(ACCESS_SECOND_PERSON)
 
 
-def access_copy_release(*, actor: User, access_request: PatientAccessRequest) -> BuiltPackage:
+def access_copy_release(
+    *, actor: User, access_request: PatientAccessRequest, review_seen: str | None = None
+) -> BuiltPackage:
     """Release the copy as the second person: build the package, write the disclosure
     entry, mark the request released. Return the package and its passphrase (only copy).
+
+    `review_seen` is the `reviewed_at` (ISO) of the review the releaser was shown; if the
+    review was done again since, refuse (ACCESS_REVIEW_CHANGED) and release nothing.
     """
     _release_check(actor, PatientAccessRequest.objects.get(pk=access_request.pk))
     with transaction.atomic():
@@ -269,6 +278,11 @@ def access_copy_release(*, actor: User, access_request: PatientAccessRequest) ->
             or locked.reviewed_by_id == actor.pk
         ):
             raise InvalidRequest(ACCESS_REVIEW_FIRST)
+        # The releaser releases what they read, not a review redone under them.
+        if review_seen is not None and (
+            locked.reviewed_at is None or locked.reviewed_at.isoformat() != review_seen
+        ):
+            raise InvalidRequest(ACCESS_REVIEW_CHANGED)
         patient = patient_identity(locked.patient_id)
         built = package_build(
             actor=actor,

@@ -81,6 +81,10 @@ LEGAL_SCOPE_FIRST = _("Decide the scope and redaction before the release is appr
 LEGAL_SECOND_PERSON = _(
     "You decided the scope of this release: another privacy officer must approve it."
 )
+LEGAL_SCOPE_CHANGED = _(
+    "The scope or redaction was decided again while you were reviewing it. Check what will "
+    "be released now, then approve."
+)
 LEGAL_REASON_REQUIRED = _("Give the reasons for refusing the request.")
 HOLD_REASON_REQUIRED = _("Give the reason for the legal hold.")
 HOLD_REQUEST_MISMATCH = _("The legal request chosen is about another patient.")
@@ -392,26 +396,42 @@ def _release_check(actor: User, legal_request: LegalRequest) -> None:
 
 
 def legal_release_approve(
-    *, actor: User, legal_request: LegalRequest, note: str | None = None
+    *,
+    actor: User,
+    legal_request: LegalRequest,
+    note: str | None = None,
+    scope_seen: str | None = None,
 ) -> BuiltPackage:
     """Approve the release as the second privacy officer: build the package, write the
     disclosure entry, mark the request released. Return the package and its passphrase
     (the only copy: show it once to `actor`).
+
+    `scope_seen` is the `scope_decided_at` (ISO) of the scope the approver was shown; if the
+    scope was decided again since, refuse (LEGAL_SCOPE_CHANGED) and release nothing.
     """
     legal_require(user=actor, action=LegalAction.LEGAL_APPROVE)
     _release_check(actor, LegalRequest.objects.get(pk=legal_request.pk))
     try:
         with transaction.atomic():
-            return _release(actor=actor, legal_request=legal_request, note=note)
+            return _release(
+                actor=actor, legal_request=legal_request, note=note, scope_seen=scope_seen
+            )
     except IntegrityError:
         # The database's second-person constraint: a race with a new scope decision.
         raise InvalidRequest(LEGAL_SECOND_PERSON) from None
 
 
-def _release(*, actor: User, legal_request: LegalRequest, note: str | None) -> BuiltPackage:
+def _release(
+    *, actor: User, legal_request: LegalRequest, note: str | None, scope_seen: str | None
+) -> BuiltPackage:
     locked = _locked(legal_request)
     if locked.status != LegalRequestStatus.SCOPE_DECIDED or locked.scope_decided_by_id == actor.pk:
         raise InvalidRequest(LEGAL_SCOPE_FIRST)
+    # The second person approves what they were shown, not a scope changed under them.
+    if scope_seen is not None and (
+        locked.scope_decided_at is None or locked.scope_decided_at.isoformat() != scope_seen
+    ):
+        raise InvalidRequest(LEGAL_SCOPE_CHANGED)
     consent = None
     if locked.legal_basis == LegalBasis.CONSENT:
         consent = _consent_in_force(locked.patient_id)

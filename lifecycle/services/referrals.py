@@ -23,6 +23,7 @@ from patients.models import (
     ClinicalNote,
     Consent,
     ConsentPurpose,
+    ConsentStatus,
     Patient,
     Sensitivity,
     organisation_index,
@@ -154,9 +155,32 @@ def sharing_consent_for(
     """Return the consent record that permits sharing with `partner` now, or None.
 
     Consent naming the organisation comes first; otherwise general consent to sharing
-    outside the organisation. `consent_permits` decides; the row found is the one relied on.
+    outside the organisation, unless the latest decision naming it is a refusal or a
+    withdrawal. `consent_permits` decides; the row found is the one relied on.
     """
     moment = at or timezone.now()
+    # A refusal or withdrawal naming this organisation is the patient's word about it:
+    # general consent to share outside the organisation does not override it.
+    named = (
+        Consent.objects.filter(
+            patient_id=patient.pk,
+            purpose=ConsentPurpose.SHARING_WITH_ORGANISATION,
+            organisation_index=organisation_index(partner.name),
+            recorded_at__lte=moment,
+        )
+        .order_by("-recorded_at", "-id")
+        .values("status", "withdrawn_at")
+        .first()
+    )
+    if named is not None and (
+        named["status"] == ConsentStatus.REFUSED
+        or (
+            named["status"] == ConsentStatus.WITHDRAWN
+            and named["withdrawn_at"] is not None
+            and named["withdrawn_at"] <= moment
+        )
+    ):
+        return None
     for purpose, organisation in (
         (ConsentPurpose.SHARING_WITH_ORGANISATION, partner.name),
         (ConsentPurpose.EXTERNAL_SHARING, None),

@@ -157,11 +157,19 @@ def access_request_release(request: HttpRequest, request_uuid: str) -> HttpRespo
     """Release the copy as the second person; the passphrase is shown once."""
     user = acting_user(request)
     access_request = _for_step(request, request_uuid, LegalAction.ACCESS_RELEASE)
-    form = ReleaseForm(request.POST or None)
+    seen = access_request.reviewed_at.isoformat() if access_request.reviewed_at else ""
+    form = ReleaseForm(request.POST or None, initial={"review_seen": seen})
     if request.method == "POST":
         built = submit(
-            form, lambda data: access_copy_release(actor=user, access_request=access_request)
+            form,
+            lambda data: access_copy_release(
+                actor=user, access_request=access_request, review_seen=data["review_seen"] or None
+            ),
         )
+        if built is None and form.is_bound:
+            # Show the review as it is now, and release on that if the releaser still agrees.
+            form.data = form.data.copy()
+            form.data["review_seen"] = seen
         if built is not None:
             # Rendered straight into this response: never stored, redirected or messaged.
             return render_page(

@@ -252,14 +252,22 @@ def legal_request_approve(request: HttpRequest, request_uuid: str) -> HttpRespon
     """Approve the release as the second privacy officer; the passphrase is shown once."""
     user = acting_user(request)
     legal_request = _for_step(request, request_uuid, LegalAction.LEGAL_APPROVE)
-    form = ApproveForm(request.POST or None)
+    seen = legal_request.scope_decided_at.isoformat() if legal_request.scope_decided_at else ""
+    form = ApproveForm(request.POST or None, initial={"scope_seen": seen})
     if request.method == "POST":
         built = submit(
             form,
             lambda data: legal_release_approve(
-                actor=user, legal_request=legal_request, note=data["note"]
+                actor=user,
+                legal_request=legal_request,
+                note=data["note"],
+                scope_seen=data["scope_seen"] or None,
             ),
         )
+        if built is None and form.is_bound:
+            # Show the scope as it is now, and approve that if the approver still agrees.
+            form.data = form.data.copy()
+            form.data["scope_seen"] = seen
         if built is not None:
             # Rendered straight into this response: never stored, redirected or messaged.
             return render_page(

@@ -24,6 +24,7 @@ from lifecycle.permissions.legal import LifecycleNotFound
 from lifecycle.services.access import (
     ACCESS_NOT_SAFE,
     ACCESS_RECIPIENT,
+    ACCESS_REVIEW_CHANGED,
     ACCESS_REVIEW_FIRST,
     ACCESS_SECOND_PERSON,
     ACCESS_STAFF_REASON_REQUIRED,
@@ -308,6 +309,46 @@ def test_the_copy_is_released_and_downloaded_through_the_pages(world, client, si
     assert canary("standard-note") in html
     assert world["author"].username not in html
     assert AuditEvent.objects.filter(event_type=EventType.PACKAGE_DOWNLOADED).count() == 1
+
+
+def test_a_review_redone_while_the_releaser_reads_it_is_not_released(world, client, sign_in):
+    access_request = _reviewed(world, sections=["summary"])
+    kwargs = {"request_uuid": access_request.uuid}
+    sign_in(world["member"])
+    shown = client.get(reverse("lifecycle:access_request_release", kwargs=kwargs))
+    seen = shown.context["form"]["review_seen"].value()
+    assert seen
+    # Meanwhile a privacy officer redoes the review: every part, staff named.
+    access_safety_review(
+        actor=privacy_officer(),
+        access_request=access_request,
+        review="redone",
+        safe_to_release=True,
+        sections=ALL,
+        redact_staff=False,
+        staff_reason="the patient asked who treated them",
+    )
+
+    stale = client.post(
+        reverse("lifecycle:access_request_release", kwargs=kwargs),
+        {"confirm": "on", "review_seen": seen},
+    )
+
+    assert stale.status_code == 200
+    assert str(ACCESS_REVIEW_CHANGED) in stale.content.decode()
+    assert "passphrase" not in stale.context
+    access_request.refresh_from_db()
+    assert access_request.status == AccessRequestStatus.SAFETY_REVIEWED
+    assert ReleasePackage.objects.count() == 0
+    assert DisclosureEntry.objects.count() == 0
+    fresh = stale.context["form"]["review_seen"].value()
+    assert fresh == access_request.reviewed_at.isoformat() != seen
+    released = client.post(
+        reverse("lifecycle:access_request_release", kwargs=kwargs),
+        {"confirm": "on", "review_seen": fresh},
+    )
+    assert released.status_code == 200
+    assert released.context["passphrase"]
 
 
 def test_the_review_page_records_the_review(world, client, sign_in):

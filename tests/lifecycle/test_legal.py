@@ -30,6 +30,7 @@ from lifecycle.services.legal import (
     LEGAL_BASIS_NONE,
     LEGAL_CLOSED,
     LEGAL_CONSENT_MISSING,
+    LEGAL_SCOPE_CHANGED,
     LEGAL_SECOND_PERSON,
     legal_basis_review,
     legal_hold_lift,
@@ -416,6 +417,47 @@ def test_the_package_cannot_be_downloaded_before_the_release(client, sign_in, pr
     assert response.status_code == 404
     assert _types(mark) == [EventType.ACCESS_DENIED]
     assert _events(mark)[0].details == {"action": "legal.download", "reason": "not_found"}
+
+
+def test_a_scope_decided_again_while_the_approver_reviews_is_not_released(client, sign_in, record):
+    decider, approver = privacy_officer(), privacy_officer()
+    legal_request = scoped_request(patient=record, decided_by=decider)
+    kwargs = {"request_uuid": legal_request.uuid}
+    sign_in(approver)
+    shown = client.get(reverse("lifecycle:legal_request_approve", kwargs=kwargs))
+    seen = shown.context["form"]["scope_seen"].value()
+    assert seen
+    # Meanwhile the first officer decides again: the location is no longer redacted.
+    legal_scope_decide(
+        actor=decider,
+        legal_request=legal_request,
+        sections=["summary", "notes"],
+        redact_location=False,
+    )
+
+    stale = client.post(
+        reverse("lifecycle:legal_request_approve", kwargs=kwargs),
+        {"confirm": "on", "scope_seen": seen},
+    )
+
+    assert stale.status_code == 200
+    assert str(LEGAL_SCOPE_CHANGED) in stale.content.decode()
+    assert "passphrase" not in stale.context
+    legal_request.refresh_from_db()
+    assert legal_request.status == LegalRequestStatus.SCOPE_DECIDED
+    assert ReleasePackage.objects.count() == 0
+    assert DisclosureEntry.objects.count() == 0
+    # The page now carries the scope as it is: approving that goes ahead.
+    fresh = stale.context["form"]["scope_seen"].value()
+    assert fresh == legal_request.scope_decided_at.isoformat() != seen
+    approved = client.post(
+        reverse("lifecycle:legal_request_approve", kwargs=kwargs),
+        {"confirm": "on", "scope_seen": fresh},
+    )
+    assert approved.status_code == 200
+    assert approved.context["passphrase"]
+    legal_request.refresh_from_db()
+    assert legal_request.status == LegalRequestStatus.RELEASED
 
 
 def test_a_privacy_officer_handles_a_request_end_to_end_in_the_browser(client, sign_in, record):

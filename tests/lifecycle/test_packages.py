@@ -335,6 +335,13 @@ def test_the_passphrase_and_canaries_stay_out_of_the_database_and_audit(record):
     assert CANARY_MARKER not in json.dumps(package.manifest)
 
 
+def test_the_passphrase_is_not_in_the_built_package_repr(record):
+    built, _package, _files = _build(record)
+
+    # Error pages, error trackers and logs print locals with repr().
+    assert built.passphrase not in repr(built)
+
+
 def test_building_writes_the_package_built_event_with_ids_only(record):
     _built, package, _files = _build(record, note_ids=(record["standard"].pk,))
 

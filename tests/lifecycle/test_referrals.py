@@ -394,6 +394,30 @@ def test_withdrawn_consent_blocks_a_pending_referral_at_approval(client, sign_in
     assert _events(EventType.PACKAGE_BUILT).count() == 0
 
 
+def test_a_refusal_naming_the_partner_is_not_overridden_by_general_consent(setting):
+    sharing_consent(setting["patient"])
+    sharing_consent(setting["patient"], setting["partner"], status=ConsentStatus.REFUSED)
+
+    with pytest.raises(ConsentMissing):
+        _prepared(setting)
+    assert Referral.objects.count() == 0
+
+
+def test_withdrawing_the_named_consent_blocks_even_with_general_consent(setting):
+    sharing_consent(setting["patient"])
+    named = sharing_consent(setting["patient"], setting["partner"])
+    referral = _prepared(setting)
+    assert referral.consent == named
+    consent_withdraw(actor=setting["lead"], consent=named)
+
+    approval = referral_approve(actor=setting["lead"], referral=referral)
+
+    assert approval.blocked
+    assert approval.passphrase is None
+    assert ReleasePackage.objects.count() == 0
+    assert DisclosureEntry.objects.count() == 0
+
+
 def test_expired_consent_blocks_too(setting):
     consent = sharing_consent(setting["patient"])
     referral = _prepared(setting)
