@@ -464,7 +464,9 @@ def _model_rows_delete(
             batch = keys - pointed
             if not batch:
                 raise RuntimeError("Rows of one model reference each other in a cycle.")
-        _count, per_model = model._base_manager.filter(pk__in=batch).delete()
+        # Primary keys only: deleting must not decrypt the values it removes (one that fails
+        # its integrity check would otherwise make the case impossible to destroy).
+        _count, per_model = model._base_manager.filter(pk__in=batch).only("pk").delete()
         if per_model.get(model._meta.label, 0) != len(batch):
             # Someone changed the rows under us: roll the whole destruction back.
             raise RuntimeError("The rows to destroy changed during the destruction.")

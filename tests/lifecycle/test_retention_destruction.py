@@ -498,6 +498,30 @@ def test_an_attachment_row_and_its_encrypted_bytes_go_with_the_patient():
     assert _binary_columns_containing(rich.attachment_content) == []
 
 
+def test_a_value_that_fails_its_integrity_check_does_not_stop_the_destruction():
+    patient = long_closed_patient()
+    note = NoteFactory(patient=patient)
+    NoteFactory(patient=patient, amends=note)
+    proposal = _propose(patient, officer())
+    # Corrupt stored ciphertexts of the patient row and of a note: destruction deletes them
+    # without decrypting them.
+    with connection.cursor() as cursor:
+        for table, column, pk in (
+            ("patients_patient", "preferred_name", patient.pk),
+            ("patients_clinicalnote", "body", note.pk),
+        ):
+            cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
+            token = bytearray(cursor.fetchone()[0])
+            token[-5] ^= 0x01
+            cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [bytes(token), pk])
+
+    tombstone = patient_destroy(actor=officer(), request=proposal)
+
+    assert tombstone.destroyed["patients.clinicalnote"] == 2
+    assert not Patient.objects.filter(pk=patient.pk).exists()
+    assert not AuditEvent.objects.filter(event_type=EventType.INTEGRITY_ERROR).exists()
+
+
 def test_staff_of_the_destroyed_case_remain():
     patient = long_closed_patient()
     author = clinician()
