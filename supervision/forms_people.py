@@ -101,8 +101,8 @@ class GroupEditForm(forms.Form):
         label=_("Facilitator"),
         queryset=users_with_role(Role.SUPERVISOR),
         help_text=_(
-            "Only people with the supervisor role are offered. Sessions already scheduled "
-            "keep their host."
+            "Only people with the supervisor role are offered. The group's sessions still to "
+            "come move to the new facilitator; past sessions keep their host."
         ),
     )
     cadence_weeks = _cadence(_("Meets every (weeks)"))

@@ -22,6 +22,8 @@ from carecore.audit.services import audit_event_record
 
 from .. import conf
 from ..models import (
+    SessionKind,
+    SessionPurpose,
     SessionStatus,
     SupervisionAgreement,
     SupervisionGroup,
@@ -69,6 +71,8 @@ FACILITATOR_IS_MEMBER = _(
 )
 # Stored encrypted on each session cancelled because its group closed.
 GROUP_CLOSED_REASON = _("Group closed.")
+AGREEMENT_ENDED_REASON = _("Supervision agreement ended.")
+LINE_MANAGER_CHANGED_REASON = _("Line manager changed.")
 MEMBERSHIP_ENDED = _("This person has already left the group.")
 FTE_OR_HOURS = _("Enter either the full-time equivalent or the weekly hours, not both.")
 FTE_OR_HOURS_REQUIRED = _("Enter the full-time equivalent or the weekly hours.")
@@ -176,6 +180,30 @@ def agreement_update(
     return locked
 
 
+def _future_sessions_cancel(
+    sessions: models.QuerySet[SupervisionSession, SupervisionSession], *, actor: User, reason: Any
+) -> int:
+    """Cancel the given sessions still to come, on behalf of the relationship that ended.
+
+    Done here rather than through `session_cancel`, which lets only the host cancel: once the
+    agreement, group or line management behind a session is gone, nobody could manage it.
+    Sessions already started are left for their host to log.
+    """
+    now = timezone.now()
+    locked = list(
+        sessions.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now).select_for_update()
+    )
+    for session in locked:
+        session.status = SessionStatus.CANCELLED
+        session.cancel_reason = str(reason)
+        session.cancelled_by = actor
+        session.cancelled_at = now
+        session.save(
+            update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"]
+        )
+    return len(locked)
+
+
 def agreement_end(*, actor: User, agreement: SupervisionAgreement) -> SupervisionAgreement:
     """End an active agreement today (managers only); the supervisee may then get a new one."""
     require_manager(actor, action="agreement_end", target_type=_AGREEMENT)
@@ -185,11 +213,25 @@ def agreement_end(*, actor: User, agreement: SupervisionAgreement) -> Supervisio
         locked.ended_on = max(timezone.localdate(), locked.started_on)
         locked.active = False
         locked.save(update_fields=["active", "ended_on", "updated_at"])
+        cancelled = _future_sessions_cancel(
+            SupervisionSession.objects.filter(
+                purpose=SessionPurpose.CLINICAL,
+                kind=SessionKind.INDIVIDUAL,
+                host_id=locked.supervisor_id,
+                supervisee_id=locked.supervisee_id,
+            ),
+            actor=actor,
+            reason=AGREEMENT_ENDED_REASON,
+        )
         audit_event_record(
             event_type=EventType.AGREEMENT_ENDED,
             actor=actor,
             target=locked,
-            details={"supervisor": locked.supervisor_id, "supervisee": locked.supervisee_id},
+            details={
+                "supervisor": locked.supervisor_id,
+                "supervisee": locked.supervisee_id,
+                "sessions_cancelled": cancelled,
+            },
         )
     return locked
 
@@ -256,11 +298,16 @@ def group_update(
         locked.facilitator = facilitator
         locked.cadence_weeks = cadence_weeks
         locked.save(update_fields=["facilitator", "cadence_weeks", "updated_at"])
+        # The group's sessions still to come move to the new facilitator, who can then run,
+        # log or cancel them; past ones stay with the person who held them.
+        rehosted = SupervisionSession.objects.filter(
+            group_id=locked.pk, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now()
+        ).update(host=facilitator, updated_at=timezone.now())
         audit_event_record(
             event_type=EventType.SUPERVISION_GROUP_CHANGED,
             actor=actor,
             target=locked,
-            details={"old": old, "new": new},
+            details={"old": old, "new": new, "sessions_rehosted": rehosted},
         )
     return locked
 
@@ -288,24 +335,11 @@ def group_close(*, actor: User, group: SupervisionGroup) -> SupervisionGroup:
             left_on=Greatest(F("joined_on"), Value(today, output_field=models.DateField())),
             updated_at=now,
         )
-        # Cancelled here rather than through `session_cancel`, which lets only the host cancel:
-        # the manager closing the group cancels on the group's behalf, with a fixed reason.
-        # Sessions already started or past are left for their host to log or cancel.
-        sessions = list(group_sessions_to_cancel(locked).select_for_update())
-        for session in sessions:
-            session.status = SessionStatus.CANCELLED
-            session.cancel_reason = str(GROUP_CLOSED_REASON)
-            session.cancelled_by = actor
-            session.cancelled_at = now
-            session.save(
-                update_fields=[
-                    "status",
-                    "cancel_reason",
-                    "cancelled_by",
-                    "cancelled_at",
-                    "updated_at",
-                ]
-            )
+        cancelled = _future_sessions_cancel(
+            SupervisionSession.objects.filter(group_id=locked.pk),
+            actor=actor,
+            reason=GROUP_CLOSED_REASON,
+        )
         locked.active = False
         locked.save(update_fields=["active", "updated_at"])
         audit_event_record(
@@ -315,7 +349,7 @@ def group_close(*, actor: User, group: SupervisionGroup) -> SupervisionGroup:
             details={
                 "closed": True,
                 "memberships_ended": memberships_ended,
-                "sessions_cancelled": len(sessions),
+                "sessions_cancelled": cancelled,
             },
         )
     return locked
@@ -446,6 +480,16 @@ def work_profile_set(
         if not created and old == new:
             return profile
         details: dict[str, Any] = {"person": person.pk, "created": created}
+        if old["line_manager"] is not None and old["line_manager"] != new["line_manager"]:
+            details["meetings_cancelled"] = _future_sessions_cancel(
+                SupervisionSession.objects.filter(
+                    purpose=SessionPurpose.MANAGEMENT,
+                    host_id=old["line_manager"],
+                    supervisee_id=person.pk,
+                ),
+                actor=actor,
+                reason=LINE_MANAGER_CHANGED_REASON,
+            )
         for key in new:
             details[f"old_{key}"] = old[key]
             details[f"new_{key}"] = new[key]

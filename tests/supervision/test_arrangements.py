@@ -20,6 +20,7 @@ from carecore.audit.events import EventType, Outcome
 from carecore.audit.models import AuditEvent
 from supervision.models import (
     SessionKind,
+    SessionPurpose,
     SessionStatus,
     SupervisionAgreement,
     SupervisionGroup,
@@ -292,6 +293,7 @@ def test_ending_asks_first_then_ends(client, sign_in, manager):
     assert ended.details == {
         "supervisor": agreement.supervisor_id,
         "supervisee": agreement.supervisee_id,
+        "sessions_cancelled": 0,
     }
 
 
@@ -661,6 +663,7 @@ def test_manager_changes_a_groups_facilitator_and_cadence(client, sign_in, manag
     assert changed.details == {
         "old": {"facilitator": old_facilitator.pk, "cadence_weeks": 2},
         "new": {"facilitator": new_facilitator.pk, "cadence_weeks": 3},
+        "sessions_rehosted": 0,
     }
     assert group.name not in str(changed.details)
 
@@ -887,6 +890,86 @@ def test_group_change_events_hold_ids_and_numbers_only(manager, supervisor):
     assert len(changed) == 2
     flat = [changed[0].details["old"], changed[0].details["new"], changed[1].details]
     assert all(only_ids_and_numbers(details) for details in flat)
-    assert set(changed[0].details) == {"old", "new"}
+    assert set(changed[0].details) == {"old", "new", "sessions_rehosted"}
     assert all("Group closed" not in str(event.details) for event in changed)
     assert all("Group with a name" not in str(event.details) for event in changed)
+
+
+# --- sessions when the relationship behind them ends or changes ---------------------------------
+
+
+def _future(**kwargs):
+    return SessionFactory(starts_at=timezone.now() + dt.timedelta(days=5), **kwargs)
+
+
+def _past(**kwargs):
+    return SessionFactory(
+        starts_at=timezone.now() - dt.timedelta(days=5), status=SessionStatus.HELD, **kwargs
+    )
+
+
+def test_ending_an_agreement_cancels_its_sessions_still_to_come(manager):
+    agreement = AgreementFactory()
+    pair = {"host": agreement.supervisor, "supervisee": agreement.supervisee}
+    upcoming, held = _future(**pair), _past(**pair)
+    meeting = _future(purpose=SessionPurpose.MANAGEMENT, **pair)
+    other = _future(host=agreement.supervisor)
+
+    svc.agreement_end(actor=manager, agreement=agreement)
+
+    upcoming.refresh_from_db()
+    assert upcoming.status == SessionStatus.CANCELLED
+    assert upcoming.cancel_reason == str(svc.AGREEMENT_ENDED_REASON)
+    assert upcoming.cancelled_by == manager
+    for untouched in (held, meeting, other):
+        status = untouched.status
+        untouched.refresh_from_db()
+        assert untouched.status == status
+    event = AuditEvent.objects.get(event_type=EventType.AGREEMENT_ENDED)
+    assert event.details["sessions_cancelled"] == 1
+
+
+def test_a_new_facilitator_takes_over_the_groups_sessions_still_to_come(manager):
+    group = GroupFactory()
+    old_host = group.facilitator
+    upcoming = _future(kind=SessionKind.GROUP, group=group, host=old_host, supervisee=None)
+    held = _past(kind=SessionKind.GROUP, group=group, host=old_host, supervisee=None)
+    successor = UserFactory(roles=[Role.SUPERVISOR, Role.CLINICIAN])
+
+    svc.group_update(actor=manager, group=group, facilitator=successor, cadence_weeks=2)
+
+    upcoming.refresh_from_db()
+    held.refresh_from_db()
+    assert (upcoming.host, held.host) == (successor, old_host)
+    event = AuditEvent.objects.get(event_type=EventType.SUPERVISION_GROUP_CHANGED)
+    assert event.details["sessions_rehosted"] == 1
+
+
+def test_a_new_line_manager_ends_the_old_managers_meetings_still_to_come(manager):
+    person = new_clinician()
+    old_manager = UserFactory(roles=[Role.MANAGER])
+    svc.work_profile_set(
+        actor=manager,
+        person=person,
+        non_patient_percent=20,
+        line_manager=old_manager,
+        fte=Decimal("1.00"),
+    )
+    meeting = _future(purpose=SessionPurpose.MANAGEMENT, host=old_manager, supervisee=person)
+    clinical = _future(host=old_manager, supervisee=person)
+
+    svc.work_profile_set(
+        actor=manager,
+        person=person,
+        non_patient_percent=20,
+        line_manager=manager,
+        fte=Decimal("1.00"),
+    )
+
+    meeting.refresh_from_db()
+    clinical.refresh_from_db()
+    assert meeting.status == SessionStatus.CANCELLED
+    assert meeting.cancel_reason == str(svc.LINE_MANAGER_CHANGED_REASON)
+    assert clinical.status == SessionStatus.SCHEDULED
+    latest = AuditEvent.objects.filter(event_type=EventType.WORK_PROFILE_CHANGED).latest("pk")
+    assert latest.details["meetings_cancelled"] == 1
