@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from carecore.audit.events import EventType
 from carecore.audit.services import audit_event_record
+from carecore.crypto.exceptions import CryptoError
 from patients.models import Patient, PatientStatus
 
 from .. import conf
@@ -109,35 +110,67 @@ def _local_date(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
+AGE_CHUNK = 500
+
+
+def _ages(ids: list[int]) -> dict[int, tuple[dt.date | None, int | None]]:
+    """Return {patient id: (date of birth, approximate age)} for the readable ones of `ids`.
+
+    A value that fails its integrity check raises (and is audited) in the decryption layer;
+    that patient is left out, so one damaged record keeps its data (it is not listed for
+    destruction) instead of stopping the review for everyone.
+    """
+    rows = Patient.objects.filter(pk__in=ids).values_list("id", "date_of_birth", "approximate_age")
+    try:
+        return {pk: (born, age) for pk, born, age in rows}
+    except CryptoError:
+        ages: dict[int, tuple[dt.date | None, int | None]] = {}
+        for pk in ids:
+            try:
+                ages[pk] = (
+                    Patient.objects.filter(pk=pk)
+                    .values_list("date_of_birth", "approximate_age")
+                    .get()
+                )
+            except CryptoError:
+                continue
+        return ages
+
+
 def retention_due_cases(*, today: dt.date) -> dict[int, dt.date]:
     """Return {patient id: retention end} for every closed case past retention on `today`."""
     years = conf.retention_years()
     # Every case keeps its record for at least the shorter record period: skip the rest unread.
     shortest = min(years[conf.PATIENT_RECORD], years[conf.PATIENT_RECORD_MINOR])
-    closed = (
+    closed = list(
         Patient.objects.filter(
             status=PatientStatus.CLOSED,
             closed_on__isnull=False,
             closed_on__lte=add_years(today, -shortest),
         )
-        .only("id", "closed_on", "registered_on", "date_of_birth", "approximate_age")
         .annotate(last_disclosure_at=Max("disclosures__disclosed_at"))
         .order_by("id")
+        .values_list("id", "closed_on", "registered_on", "last_disclosure_at")
     )
     due: dict[int, dt.date] = {}
-    for patient in closed.iterator(chunk_size=500):
-        assert patient.closed_on is not None  # noqa: S101  (filtered above; narrows the type)
-        ends = retention_ends_on(
-            closed_on=patient.closed_on,
-            birth_date=birth_date_of(
-                date_of_birth=patient.date_of_birth,
-                approximate_age=patient.approximate_age,
-                registered_on=patient.registered_on,
-            ),
-            last_disclosure_on=_local_date(patient.last_disclosure_at),  # type: ignore[attr-defined]
-        )
-        if ends <= today:
-            due[patient.pk] = ends
+    for first in range(0, len(closed), AGE_CHUNK):
+        chunk = closed[first : first + AGE_CHUNK]
+        ages = _ages([pk for pk, *_rest in chunk])
+        for pk, closed_on, registered_on, last_disclosure_at in chunk:
+            if pk not in ages or closed_on is None:
+                continue
+            date_of_birth, approximate_age = ages[pk]
+            ends = retention_ends_on(
+                closed_on=closed_on,
+                birth_date=birth_date_of(
+                    date_of_birth=date_of_birth,
+                    approximate_age=approximate_age,
+                    registered_on=registered_on,
+                ),
+                last_disclosure_on=_local_date(last_disclosure_at),
+            )
+            if ends <= today:
+                due[pk] = ends
     return due
 
 

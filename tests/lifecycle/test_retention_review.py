@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.utils import timezone
 
 from carecore.audit.events import EventType, Outcome
@@ -24,7 +25,13 @@ from lifecycle.tasks import retention_review
 from patients.models import PatientStatus, Stage
 from tests.patients.factories import PatientFactory
 
-from .factories_retention import PartnerFactory, ProposalFactory, closed_patient, officer
+from .factories_retention import (
+    PartnerFactory,
+    ProposalFactory,
+    closed_patient,
+    long_closed_patient,
+    officer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +250,22 @@ def test_the_review_is_scheduled_daily_with_time_limits(settings):
     assert entry["schedule"] == dt.timedelta(days=1)
     assert "args" not in entry and "kwargs" not in entry
     assert 0 < retention_review.soft_time_limit < retention_review.time_limit
+
+
+def test_one_unreadable_birth_date_keeps_that_record_and_the_review_goes_on():
+    readable = long_closed_patient(date_of_birth=dt.date(1980, 5, 1))
+    damaged = long_closed_patient(date_of_birth=dt.date(1981, 6, 2))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT date_of_birth FROM patients_patient WHERE id = %s", [damaged.pk])
+        token = bytearray(cursor.fetchone()[0])
+        token[-5] ^= 0x01
+        cursor.execute(
+            "UPDATE patients_patient SET date_of_birth = %s WHERE id = %s",
+            [bytes(token), damaged.pk],
+        )
+
+    listed = retention_review_run()
+
+    assert listed == 1
+    assert list(RetentionCandidate.objects.values_list("patient_id", flat=True)) == [readable.pk]
+    assert AuditEvent.objects.filter(event_type=EventType.INTEGRITY_ERROR).exists()
