@@ -146,7 +146,12 @@ def _roster_clinicians() -> list[User]:
 
 
 def _individual_history(
-    *, supervisor: User, supervisee: User, today: dt.date, last_held_weeks_ago: int
+    *,
+    supervisor: User,
+    supervisee: User,
+    today: dt.date,
+    last_held_weeks_ago: int,
+    hour: int = 14,
 ) -> int:
     """Write five months of four-weekly sessions, the last held `last_held_weeks_ago` weeks ago."""
     created = 0
@@ -156,7 +161,7 @@ def _individual_history(
         session = _session(
             host=supervisor,
             supervisee=supervisee,
-            when=_at(today - dt.timedelta(weeks=weeks_ago), 14),
+            when=_at(today - dt.timedelta(weeks=weeks_ago), hour),
             status=SessionStatus.MISSED if missed else SessionStatus.HELD,
         )
         created += 1
@@ -238,6 +243,8 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
             supervisee=colleague,
             today=today,
             last_held_weeks_ago=weeks % 3 + 1,
+            # One colleague per hour of the morning: the supervisor is never double-booked.
+            hour=8 + weeks // 3,
         )
         colleague_figures = caseload_assessments(clinician_ids=[colleague.pk], guideline=guideline)
         CaseloadReview.objects.create(
@@ -268,7 +275,7 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
         held = _session(
             host=supervisor,
             group=group,
-            when=_at(today - dt.timedelta(weeks=weeks_ago), 10),
+            when=_at(today - dt.timedelta(weeks=weeks_ago), 16),
             status=SessionStatus.HELD,
         )
         for member in (clinician, clinician2):
@@ -278,7 +285,7 @@ def demo_supervision_seed(*, users: dict[str, User]) -> dict[str, int]:
     _session(
         host=supervisor,
         group=group,
-        when=_at(today + dt.timedelta(weeks=1), 10),
+        when=_at(today + dt.timedelta(weeks=1), 16),
         status=SessionStatus.SCHEDULED,
     )
     sessions += 1

@@ -124,3 +124,13 @@ def test_scale_seed_gives_every_clinician_an_agreement_and_sessions():
     assert counts["agreements"] == 12
     assert counts["sessions"] == SupervisionSession.objects.count() > 12 * 5
     assert not SupervisionAgreement.objects.filter(supervisor_id=F("supervisee_id")).exists()
+
+
+def test_the_demo_never_double_books_the_supervisor(demo_settings):
+    _seed()
+
+    sessions = list(
+        SupervisionSession.objects.filter(host=_user("supervisor")).order_by("starts_at")
+    )
+    for earlier, later in zip(sessions, sessions[1:], strict=False):
+        assert earlier.ends_at <= later.starts_at, (earlier.pk, later.pk)
