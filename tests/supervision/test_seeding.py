@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -132,5 +133,5 @@ def test_the_demo_never_double_books_the_supervisor(demo_settings):
     sessions = list(
         SupervisionSession.objects.filter(host=_user("supervisor")).order_by("starts_at")
     )
-    for earlier, later in zip(sessions, sessions[1:], strict=False):
+    for earlier, later in pairwise(sessions):
         assert earlier.ends_at <= later.starts_at, (earlier.pk, later.pk)
