@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,7 +31,8 @@ class ClinicianCaseload:
 
     `complexity_points` sums the complexity ratings (1-5) of the active patients; patients not
     yet rated count in `unrated` and add no points. `new_cases` are memberships that started
-    within the last `new_case_days` days (new to this clinician, whatever the patient's age).
+    within the last `new_case_days` days, for a patient the clinician was not already on the
+    team of before then (new to this clinician, whatever the patient's age).
     """
 
     clinician_id: int
@@ -74,7 +75,21 @@ def caseload_figures(
         "complexity_points": Coalesce(Sum("patient__complexity"), 0),
         "unrated": Count("patient_id", filter=Q(patient__complexity__isnull=True)),
         "high_risk": Count("patient_id", filter=Q(patient__risk_level=RiskLevel.HIGH)),
-        "new_cases": Count("patient_id", filter=Q(start_date__gt=since)),
+        # New to this clinician: a role change or a transfer ends one membership and starts
+        # another, so a case the clinician already held before the window is not new.
+        "new_cases": Count(
+            "patient_id",
+            filter=Q(start_date__gt=since)
+            & ~Q(
+                Exists(
+                    CareTeamMembership.objects.filter(
+                        patient_id=OuterRef("patient_id"),
+                        clinician_id=OuterRef("clinician_id"),
+                        start_date__lte=since,
+                    )
+                )
+            ),
+        ),
     }
     for stage in OPEN_STAGES:
         aggregates[f"stage_{stage}"] = Count("patient_id", filter=Q(patient__stage=stage))

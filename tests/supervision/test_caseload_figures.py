@@ -109,7 +109,15 @@ def expected_figures(clinicians, patients, index):
         "unrated": sum(1 for p, _ in active if p.complexity is None),
         "by_stage": by_stage,
         "high_risk": sum(1 for p, _ in active if p.risk == RiskLevel.HIGH),
-        "new_cases": sum(1 for _, days in active if days < NEW_CASE_DAYS),
+        "new_cases": sum(
+            1
+            for patient, days in active
+            if days < NEW_CASE_DAYS
+            and not any(
+                who == index and earlier >= NEW_CASE_DAYS
+                for who, _ended, earlier in patient.memberships
+            )
+        ),
         "stages_present": sum(1 for count in by_stage.values() if count),
     }
 
@@ -261,6 +269,24 @@ def test_figures_and_assessments_equal_a_reference_computation(world):
 )
 def test_limits_are_pro_rated_by_fte_half_up(limit, fte, expected):
     assert pro_rated(limit, Decimal(fte)) == Decimal(expected)
+
+
+def test_a_case_held_before_the_window_is_not_new_after_a_role_change():
+    today = timezone.localdate()
+    person = clinician()
+    patient = PatientFactory()
+    MembershipFactory(
+        patient=patient,
+        clinician=person,
+        start_date=today - dt.timedelta(days=200),
+        end_date=today - dt.timedelta(days=3),
+    )
+    MembershipFactory(patient=patient, clinician=person, start_date=today - dt.timedelta(days=3))
+
+    figures = caseload_figures(clinician_ids=[person.pk], new_case_days=30, today=today)
+
+    assert figures[person.pk].active_patients == 1
+    assert figures[person.pk].new_cases == 0
 
 
 def test_new_cases_count_memberships_started_within_the_last_days():
