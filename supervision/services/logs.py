@@ -268,8 +268,14 @@ def supervision_action_complete(*, actor: User, action_id: int, purpose: str) ->
     if action.completed_at is not None:
         raise SessionInvalid(ALREADY_DONE)
     with transaction.atomic():
-        action.completed_at = timezone.now()
-        action.save(update_fields=["completed_at", "updated_at"])
+        now = timezone.now()
+        # Conditional update: of two requests at once, only one completes it (and audits it).
+        done = SupervisionAction.objects.filter(pk=action.pk, completed_at__isnull=True).update(
+            completed_at=now, updated_at=now
+        )
+        if not done:
+            raise SessionInvalid(ALREADY_DONE)
+        action.completed_at = now
         audit_event_record(
             event_type=EventType.SUPERVISION_ACTION_COMPLETED,
             actor=actor,

@@ -23,18 +23,21 @@ from supervision.models import (
 )
 from supervision.permissions.sessions import SessionActionRefused, SessionInvalid
 from supervision.services.logs import (
+    ALREADY_DONE,
     ALREADY_LOGGED,
     CASES_REFUSED,
     NO_CASES_IN_MEETINGS,
     TOO_EARLY,
     ActionInput,
     LogInput,
+    supervision_action_complete,
     supervision_session_log,
 )
 from tests.conftest import CANARY_MARKER, canary
 from tests.patients.factories import MembershipFactory, PatientFactory
 from tests.patients.factories import clinician as make_clinician
 from tests.supervision.factories import (
+    ActionFactory,
     AgreementFactory,
     GroupFactory,
     GroupMemberFactory,
@@ -334,3 +337,36 @@ def test_group_log_form_lists_each_member_with_a_checkbox(
     for member in (group_setting["present"], group_setting["absent"]):
         assert f'value="{member.pk}"' in page
     assert 'name="summary"' in page
+
+
+class _Stale:
+    """A queryset stand-in that returns the action as another request saw it a moment ago."""
+
+    def __init__(self, action):
+        self.action = action
+
+    def select_related(self, *_fields):
+        return self
+
+    def filter(self, **_lookups):
+        return self
+
+    def first(self):
+        return self.action
+
+
+def test_an_action_completed_meanwhile_is_not_completed_or_audited_twice(monkeypatch):
+    action = ActionFactory()
+    stale = SupervisionAction.objects.get(pk=action.pk)
+    SupervisionAction.objects.filter(pk=action.pk).update(completed_at=timezone.now())
+    monkeypatch.setattr(
+        "supervision.services.logs.actions_for", lambda _user, _purpose: _Stale(stale)
+    )
+
+    with pytest.raises(SessionInvalid) as refused:
+        supervision_action_complete(
+            actor=action.owner, action_id=action.pk, purpose=SessionPurpose.CLINICAL
+        )
+
+    assert str(refused.value) == str(ALREADY_DONE)
+    assert not AuditEvent.objects.filter(event_type=EventType.SUPERVISION_ACTION_COMPLETED).exists()
