@@ -373,7 +373,11 @@ def group_member_add(
         raise ArrangementInvalid(ALREADY_MEMBER, field="member")
     try:
         with transaction.atomic():
-            membership = SupervisionGroupMember.objects.create(group=group, member=member)
+            # Under the group's lock: a group being closed at this moment gets no new member.
+            locked = _locked_open_group(group, closed_message=GROUP_INACTIVE)
+            if member.pk == locked.facilitator_id:
+                raise ArrangementInvalid(FACILITATOR_NOT_MEMBER, field="member")
+            membership = SupervisionGroupMember.objects.create(group=locked, member=member)
             audit_event_record(
                 event_type=EventType.SUPERVISION_GROUP_MEMBER_ADDED,
                 actor=actor,

@@ -973,3 +973,14 @@ def test_a_new_line_manager_ends_the_old_managers_meetings_still_to_come(manager
     assert clinical.status == SessionStatus.SCHEDULED
     latest = AuditEvent.objects.filter(event_type=EventType.WORK_PROFILE_CHANGED).latest("pk")
     assert latest.details["meetings_cancelled"] == 1
+
+
+def test_a_group_closed_meanwhile_gets_no_new_member(manager):
+    group = GroupFactory()
+    SupervisionGroup.objects.filter(pk=group.pk).update(active=False)  # closed by another request
+
+    with pytest.raises(ArrangementInvalid) as refused:
+        svc.group_member_add(actor=manager, group=group, member=new_clinician())
+
+    assert str(refused.value) == str(svc.GROUP_INACTIVE)
+    assert not SupervisionGroupMember.objects.filter(group=group).exists()
