@@ -67,6 +67,10 @@ REFERRAL_BLOCKED_MESSAGE = _(
     "blocked and no package was made. Record the patient's consent again and prepare a new "
     "referral if they agree."
 )
+REFERRAL_CONSENT_GONE_BEFORE_SENDING = _(
+    "The patient's consent no longer permits sharing with this organisation: the package must "
+    "not be sent, and the referral is now blocked."
+)
 REFERRAL_PURPOSE_REQUIRED = _("State the purpose of the referral.")
 REFERRAL_PARTNER_INACTIVE = _("Choose an active partner organisation.")
 REFERRAL_KIND_INVALID = _("Choose whether this is a referral or a transfer of care.")
@@ -501,16 +505,34 @@ def referral_status_set(*, actor: User, referral: Referral, status: str) -> Refe
         previous = locked.status
         if status not in STATUS_STEPS.get(previous, frozenset()):
             raise InvalidRequest(REFERRAL_STATUS_CHANGE_INVALID)
-        locked.status = ReferralStatus(status).value
+        # Until it is sent the data has not left: a consent withdrawn since the approval
+        # stops it here, and the block is committed before the refusal is raised.
+        blocked = (
+            previous == ReferralStatus.APPROVED
+            and status == ReferralStatus.SENT
+            and not _consent_still_permits(locked)
+        )
+        locked.status = ReferralStatus.BLOCKED if blocked else ReferralStatus(status).value
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "status_changed_at", "updated_at"])
         _event(
-            EventType.REFERRAL_STATUS_CHANGED,
+            EventType.REFERRAL_BLOCKED if blocked else EventType.REFERRAL_STATUS_CHANGED,
             actor=actor,
             referral=locked,
-            details={"from": previous},
+            details=(
+                {"reason": "no_consent_before_sending", "partner": locked.partner_id}
+                if blocked
+                else {"from": previous}
+            ),
         )
+    if blocked:
+        raise InvalidRequest(REFERRAL_CONSENT_GONE_BEFORE_SENDING)
     return locked
+
+
+def _consent_still_permits(referral: Referral) -> bool:
+    patient = Patient.objects.only("id").get(pk=referral.patient_id)
+    return sharing_consent_for(patient=patient, partner=referral.partner) is not None
 
 
 def referral_withdraw(*, actor: User, referral: Referral) -> Referral:
@@ -543,9 +565,11 @@ def referral_package_download(*, actor: User, referral: Referral) -> PackageDown
     referral_require(actor=actor, action=ReferralAction.DOWNLOAD, referral=referral)
     row = (
         Referral.objects.filter(pk=referral.pk, status__in=RELEASED_STATUSES)
-        .select_related("package")
+        .select_related("package", "partner")
         .only(
             "id",
+            "status",
+            "partner__name",
             "patient_id",
             "package__id",
             "package__uuid",
@@ -554,7 +578,13 @@ def referral_package_download(*, actor: User, referral: Referral) -> PackageDown
         )
         .first()
     )
-    if row is None or row.package is None:
+    # Not sent yet and consent withdrawn since the approval: the package stays here.
+    unsendable = (
+        row is not None
+        and row.status == ReferralStatus.APPROVED
+        and not _consent_still_permits(row)
+    )
+    if row is None or row.package is None or unsendable:
         _referral_denied(
             actor=actor,
             referral=referral,

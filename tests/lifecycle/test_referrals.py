@@ -28,6 +28,7 @@ from lifecycle.models import (
 from lifecycle.packaging.build import BUNDLE_NAME, HTML_NAME
 from lifecycle.services.referrals import (
     REFERRAL_BLOCKED_MESSAGE,
+    REFERRAL_CONSENT_GONE_BEFORE_SENDING,
     REFERRAL_NO_CONSENT,
     REFERRAL_NOT_WITHDRAWABLE,
     REFERRAL_REJECT_NOTE_REQUIRED,
@@ -392,6 +393,30 @@ def test_withdrawn_consent_blocks_a_pending_referral_at_approval(client, sign_in
     assert DisclosureEntry.objects.count() == 0
     assert _events(EventType.REFERRAL_BLOCKED).count() == 1
     assert _events(EventType.PACKAGE_BUILT).count() == 0
+
+
+def test_consent_withdrawn_after_approval_stops_the_package_before_it_is_sent(
+    client, sign_in, setting
+):
+    consent = sharing_consent(setting["patient"], setting["partner"])
+    referral = _prepared(setting)
+    referral_approve(actor=setting["lead"], referral=referral)
+    consent_withdraw(actor=setting["lead"], consent=consent)
+
+    assert _download(client, sign_in, setting["lead"], referral).status_code == 404
+    with pytest.raises(InvalidRequest) as refused:
+        referral_status_set(actor=setting["lead"], referral=referral, status=ReferralStatus.SENT)
+
+    assert str(refused.value) == str(REFERRAL_CONSENT_GONE_BEFORE_SENDING)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.BLOCKED
+    blocked = _events(EventType.REFERRAL_BLOCKED).get()
+    assert blocked.details == {
+        "reason": "no_consent_before_sending",
+        "partner": setting["partner"].pk,
+        "status": ReferralStatus.BLOCKED,
+    }
+    assert _events(EventType.PACKAGE_DOWNLOADED).count() == 0
 
 
 def test_a_refusal_naming_the_partner_is_not_overridden_by_general_consent(setting):
