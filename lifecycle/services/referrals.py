@@ -399,6 +399,9 @@ def referral_approve(*, actor: User, referral: Referral) -> ReferralApproval:
         locked = _locked(referral)
         if locked.status != ReferralStatus.AWAITING_APPROVAL:
             raise InvalidRequest(REFERRAL_NOT_AWAITING)
+        # A partner taken off the register since preparation receives nothing.
+        if not PartnerOrganisation.objects.filter(pk=locked.partner_id, active=True).exists():
+            raise InvalidRequest(REFERRAL_PARTNER_INACTIVE)
         now = timezone.now()
         patient = Patient.objects.only("id", "uuid", "case_code").get(pk=locked.patient_id)
         consent = sharing_consent_for(patient=patient, partner=locked.partner, at=now)

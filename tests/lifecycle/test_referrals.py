@@ -31,6 +31,7 @@ from lifecycle.services.referrals import (
     REFERRAL_CONSENT_GONE_BEFORE_SENDING,
     REFERRAL_NO_CONSENT,
     REFERRAL_NOT_WITHDRAWABLE,
+    REFERRAL_PARTNER_INACTIVE,
     REFERRAL_REJECT_NOTE_REQUIRED,
     REFERRAL_RESTRICTED_NOT_PERMITTED,
     REFERRAL_RESTRICTED_NOTE_NEEDS_TIER,
@@ -417,6 +418,20 @@ def test_consent_withdrawn_after_approval_stops_the_package_before_it_is_sent(
         "status": ReferralStatus.BLOCKED,
     }
     assert _events(EventType.PACKAGE_DOWNLOADED).count() == 0
+
+
+def test_a_partner_taken_off_the_register_receives_nothing(setting):
+    sharing_consent(setting["patient"], setting["partner"])
+    referral = _prepared(setting)
+    type(setting["partner"]).objects.filter(pk=setting["partner"].pk).update(active=False)
+
+    with pytest.raises(InvalidRequest) as refused:
+        referral_approve(actor=setting["lead"], referral=referral)
+
+    assert str(refused.value) == str(REFERRAL_PARTNER_INACTIVE)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.AWAITING_APPROVAL
+    assert ReleasePackage.objects.count() == 0
 
 
 def test_a_refusal_naming_the_partner_is_not_overridden_by_general_consent(setting):
