@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from carecore.audit.events import EventType
 from carecore.audit.services import audit_event_record
+from carecore.downloads import csv_cell
 
 from .permissions.dashboards import (
     Dashboard,
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 
 Cell = str | int | bool | Decimal | None
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,7 @@ def safe_cell(value: Cell) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, int | Decimal):
         return str(value)
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return csv_cell(value)
 
 
 def csv_bytes(table: ExportTable) -> bytes:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from carecore.audit.events import EventType
 from carecore.audit.services import audit_event_record
 from carecore.crypto.exceptions import CryptoError
+from carecore.downloads import csv_cell
 from patients.models import Patient, PatientStatus
 
 from .. import conf
@@ -435,12 +436,6 @@ def tombstone_kinds(tombstone: DestructionTombstone) -> list[tuple[str, int]]:
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
 
 
 def destruction_report_rows(*, user: AnyUser) -> Iterator[list[str]]:
@@ -460,11 +455,11 @@ def destruction_report_rows(*, user: AnyUser) -> Iterator[list[str]]:
             f"{label}={count}" for label, count in sorted(tombstone.destroyed.items())
         )
         yield [
-            _cell(tombstone.case_code),
+            csv_cell(tombstone.case_code),
             tombstone.registered_on.isoformat(),
             tombstone.closed_on.isoformat() if tombstone.closed_on else "",
             timezone.localtime(tombstone.destroyed_at).isoformat(timespec="seconds"),
-            _cell(tombstone.proposed_by.username),
-            _cell(tombstone.approved_by.username),
-            _cell(kinds),
+            csv_cell(tombstone.proposed_by.username),
+            csv_cell(tombstone.approved_by.username),
+            csv_cell(kinds),
         ]

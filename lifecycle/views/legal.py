@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carecore.downloads import download_response
 from patients.exceptions import InvalidRequest, PatientNotFound
 from patients.permissions import Action
 from patients.selectors import patient_get_for
@@ -112,12 +113,11 @@ def patient_by_case_code(form: forms.Form, user: User, action: Action) -> Any:
 
 def package_response(package: ReleasePackage) -> HttpResponse:
     """Return the sealed archive as a download that no cache keeps."""
-    response = HttpResponse(bytes(package.archive), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="package-{package.uuid}.zip"'
-    response["Content-Length"] = str(len(package.archive))
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(
+        bytes(package.archive),
+        content_type="application/zip",
+        filename=f"package-{package.uuid}.zip",
+    )
 
 
 def linked_request(requests: Any, reference: str | None) -> LegalRequest | None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from carecore.downloads import download_response
 from patients.exceptions import InvalidRequest
 
 from ..forms_referrals import ReferralForm, RejectForm, StatusForm, add_service_error
@@ -240,7 +241,6 @@ def referral_package(request: HttpRequest, uuid: str) -> HttpResponse:
     user = _user(request)
     referral = referral_get_for(user=user, uuid=uuid, action=ReferralAction.DOWNLOAD)
     download = referral_package_download(actor=user, referral=referral)
-    response = HttpResponse(download.content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(
+        download.content, content_type="application/zip", filename=download.filename
+    )

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from carecore.downloads import download_response
+
 from ..selectors.research import RESEARCH_COLUMNS
 from ..services.research import research_export_produce, research_export_require
 from .legal import acting_user
@@ -27,8 +29,8 @@ def research_export(request: HttpRequest) -> HttpResponse:
         research_export_require(user=user)
         return render(request, "lifecycle/research/export.html", {"columns": RESEARCH_COLUMNS})
     export = research_export_produce(actor=user)
-    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
-    filename = f"research-export-{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(
+        export.content,
+        content_type="text/csv; charset=utf-8",
+        filename=f"research-export-{timezone.localdate().isoformat()}.csv",
+    )

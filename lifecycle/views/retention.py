@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
@@ -11,6 +12,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from carecore.downloads import download_response
 
 from ..forms_retention import ApproveForm, ProposeForm
 from ..models import DestructionRequest, DestructionStatus
@@ -157,9 +160,11 @@ def destructions(request: HttpRequest) -> HttpResponse:
 @require_GET
 def destructions_csv(request: HttpRequest) -> HttpResponse:
     """Download the destruction report as CSV (case codes, dates, usernames, counts)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    writer = csv.writer(response)
+    buffer = io.StringIO()
     # Consumed here, inside the view: the role check and the audit run before any byte is sent.
-    writer.writerows(destruction_report_rows(user=_user(request)))
-    response["Content-Disposition"] = 'attachment; filename="destructions.csv"'
-    return response
+    csv.writer(buffer).writerows(destruction_report_rows(user=_user(request)))
+    return download_response(
+        buffer.getvalue().encode(),
+        content_type="text/csv; charset=utf-8",
+        filename="destructions.csv",
+    )

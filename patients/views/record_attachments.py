@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -13,6 +10,8 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from carecore.downloads import download_response
 
 from .. import conf
 from ..exceptions import ATTACHMENT_TOO_LARGE
@@ -37,14 +36,6 @@ if TYPE_CHECKING:
 ATTACHMENT_UPLOADED = _("The file was uploaded to the record.")
 # Room for the multipart framing, the CSRF token and the description around the file.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
-_NOT_FILENAME_SAFE = re.compile(r"[^A-Za-z0-9._ -]")
-
-
-def content_disposition(filename: str) -> str:
-    """Return an `attachment` disposition with an ASCII name and its RFC 5987 UTF-8 form."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    fallback = _NOT_FILENAME_SAFE.sub("_", ascii_name).strip() or "attachment"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def too_large_message() -> str:
@@ -102,11 +93,6 @@ def attachment_download_view(
     user = acting_user(request)
     patient = patient_for_action(request, patient_uuid, Action.DOWNLOAD)
     download = attachment_download(actor=user, patient=patient, attachment_id=attachment_id)
-    response = HttpResponse(download.content, content_type=download.content_type)
-    response["Content-Disposition"] = content_disposition(download.filename)
-    response["Content-Length"] = str(len(download.content))
-    # A patient's document must not stay in a browser or proxy cache, nor be sniffed into
-    # something the browser would render.
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(
+        download.content, content_type=download.content_type, filename=download.filename
+    )

@@ -12,6 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from carecore.downloads import download_response
 from staffwellbeing.selectors.checkins import subscale_labels
 
 from ..charts import CHART_WIDTH, chart_height, dashboard_chart_svg
@@ -156,10 +157,11 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
 def table_csv(request: HttpRequest, dashboard: str, table: str) -> HttpResponse:
     """Download one dashboard table as CSV (metadata only; audited)."""
     export = dashboard_table_export(user=request.user, dashboard=dashboard, table=table)
-    response = HttpResponse(csv_bytes(export), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="carecore-{dashboard}-{table}-{stamp}.csv"'
+    response = download_response(
+        csv_bytes(export),
+        content_type="text/csv; charset=utf-8",
+        filename=f"carecore-{dashboard}-{table}-{stamp}.csv",
     )
     add_never_cache_headers(response)
     return response
