@@ -27,6 +27,7 @@ from carecore.accounts.roles import Role
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
 from patients.models import CareTeamMembership, CareTeamRole
+from patients.permissions import Action
 
 from .common import is_active_user, is_clinician, is_privacy_officer
 
@@ -117,6 +118,18 @@ def on_care_team(user: AnyUser | None, patient: Patient | int, *, lead: bool = F
     if lead:
         memberships = memberships.filter(role=CareTeamRole.LEAD)
     return memberships.exists()
+
+
+def patient_lookup_action(user: AnyUser | None, *, write: bool = True) -> Action:
+    """Return the patients-policy action a lifecycle page fetches a patient with.
+
+    Privacy officers reach every patient through the access-log right (ids and case codes,
+    no clinical content); anyone else needs clinical access (to add to the record: the
+    right to edit it), so the patients policy's 404 and audit apply unchanged.
+    """
+    if is_privacy_officer(user):
+        return Action.VIEW_ACCESS_LOG
+    return Action.EDIT_CLINICAL if write else Action.VIEW_CLINICAL
 
 
 def can_record_access_request(user: AnyUser | None, patient: Patient | int) -> bool:

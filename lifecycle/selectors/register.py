@@ -32,8 +32,8 @@ from ..permissions.legal import (
     LegalAction,
     LifecycleNotFound,
     can_view_organisation_register,
-    is_privacy_officer,
     lifecycle_denial_record,
+    patient_lookup_action,
 )
 
 if TYPE_CHECKING:
@@ -89,10 +89,10 @@ def register_patient_get(
     Privacy officers may open any patient's register; anyone else needs clinical access
     (the patients policy: the care team, or break-glass). 404 and ACCESS_DENIED otherwise.
     """
-    if is_privacy_officer(user):
-        return patient_get_for(user=user, action=Action.VIEW_ACCESS_LOG, uuid=patient_uuid)
-    action = Action.EDIT_CLINICAL if write else Action.VIEW_CLINICAL
+    action = patient_lookup_action(user, write=write)
     patient = patient_get_for(user=user, action=action, uuid=patient_uuid)
+    if action == Action.VIEW_ACCESS_LOG:
+        return patient
     # Identity only from here on: the register pages need nothing else of the record.
     return patient.limit_to({"id", "uuid", "case_code", "status"})
 

@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from patients.permissions import Action
-
 from ..forms_legal import AccessRequestForm, RefuseForm, ReleaseForm, SafetyReviewForm
 from ..models import AccessRequestStatus
 from ..permissions.legal import (
@@ -24,8 +22,8 @@ from ..permissions.legal import (
     can_open_access_requests,
     can_record_access_request,
     can_review_access_request,
-    is_privacy_officer,
     lifecycle_denial_record,
+    patient_lookup_action,
 )
 from ..selectors.legal import (
     access_request_get_for,
@@ -91,8 +89,7 @@ def access_request_new(request: HttpRequest) -> HttpResponse:
     form = AccessRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # Identity only; the service checks the care team (break-glass does not count).
-        action = Action.VIEW_ACCESS_LOG if is_privacy_officer(user) else Action.EDIT_CLINICAL
-        patient = patient_by_case_code(form, user, action)
+        patient = patient_by_case_code(form, user, patient_lookup_action(user))
         created: Any = patient and submit(
             form,
             lambda data: access_request_record(

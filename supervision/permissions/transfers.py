@@ -79,6 +79,24 @@ def can_request_transfer(user: AnyUser) -> bool:
     return _has(user, Role.CLINICIAN)
 
 
+def transfer_list_sections(user: AnyUser) -> list[str]:
+    """Return the sections of the transfer list `user` may see, in page order.
+
+    "mine" (requests made) and "offered" (cases offered to take) for clinicians,
+    "supervising" (requests to decide) for supervisors, "open" (all open) for managers.
+    """
+    sections = []
+    if _has(user, Role.CLINICIAN):
+        sections.append("mine")
+    if _has(user, Role.SUPERVISOR):
+        sections.append("supervising")
+    if _has(user, Role.CLINICIAN):
+        sections.append("offered")
+    if is_transfer_manager(user):
+        sections.append("open")
+    return sections
+
+
 def transfers_visible_to(user: AnyUser) -> QuerySet[CaseTransferRequest, Any]:
     """Return the requests whose metadata `user` may see."""
     if not is_active_user(user):

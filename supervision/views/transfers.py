@@ -14,8 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from carecore.accounts.roles import Role
-
 from ..forms_transfers import (
     TransferAcceptForm,
     TransferAssignForm,
@@ -28,9 +26,9 @@ from ..permissions.transfers import (
     can_request_transfer,
     can_respond,
     is_open,
-    is_transfer_manager,
     receiver_candidates_for,
     supervisor_choices_for,
+    transfer_list_sections,
 )
 from ..selectors.transfers import (
     TransferPurpose,
@@ -131,15 +129,15 @@ def form_submit(form: Any, call: Callable[[], object]) -> object | None:
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """List the requests the user made, decides, is offered, or (managers) oversees."""
     user = acting_user(request)
-    sections = []
-    if user.has_role(Role.CLINICIAN):
-        sections.append(list_section(request, "mine", transfers_mine_rows(user=user)))
-    if user.has_role(Role.SUPERVISOR):
-        sections.append(list_section(request, "supervising", transfers_supervising_rows(user=user)))
-    if user.has_role(Role.CLINICIAN):
-        sections.append(list_section(request, "offered", transfers_offered_rows(user=user)))
-    if is_transfer_manager(user):
-        sections.append(list_section(request, "open", transfers_all_open_rows(user=user)))
+    rows_of = {
+        "mine": transfers_mine_rows,
+        "supervising": transfers_supervising_rows,
+        "offered": transfers_offered_rows,
+        "open": transfers_all_open_rows,
+    }
+    sections = [
+        list_section(request, key, rows_of[key](user=user)) for key in transfer_list_sections(user)
+    ]
     if not sections:
         transfer_denied_record(user=user, purpose="transfer_list", transfer_id=None)
         raise TransferNotFound
