@@ -16,7 +16,7 @@ pages and the research export.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -26,8 +26,10 @@ from django.utils.translation import gettext_lazy as _
 from carecore.accounts.roles import Role
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.services import audit_event_record
+from patients.exceptions import InvalidRequest
 from patients.models import CareTeamMembership, CareTeamRole
 from patients.permissions import Action
+from patients.services.access import patient_identity
 
 from .common import is_active_user, is_clinician, is_privacy_officer
 
@@ -188,6 +190,27 @@ def lifecycle_denial_record(
         case_code=case_code,
         details={"action": str(action), "reason": str(reason)},
     )
+
+
+def second_person_refuse(
+    *,
+    user: AnyUser,
+    action: LegalAction,
+    target_type: str,
+    target_id: int,
+    patient_id: int,
+    message: object,
+) -> NoReturn:
+    """Audit that the first person tried to take the second person's step, then refuse."""
+    lifecycle_denial_record(
+        user=user,
+        action=action,
+        reason=DenialReason.SECOND_PERSON,
+        target_type=target_type,
+        target_id=target_id,
+        case_code=patient_identity(patient_id).case_code,
+    )
+    raise InvalidRequest(message)
 
 
 def legal_require(

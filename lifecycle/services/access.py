@@ -42,6 +42,7 @@ from ..permissions.legal import (
     can_record_access_request,
     can_review_access_request,
     lifecycle_denial_record,
+    second_person_refuse,
 )
 from .disclosures import disclosure_record
 from .legal import record_part_ids
@@ -249,15 +250,14 @@ def _release_check(actor: User, access_request: PatientAccessRequest) -> None:
     if not access_request.safe_to_release:
         raise InvalidRequest(ACCESS_NOT_SAFE)
     if access_request.reviewed_by_id == actor.pk:
-        lifecycle_denial_record(
+        second_person_refuse(
             user=actor,
             action=LegalAction.ACCESS_RELEASE,
-            reason=DenialReason.SECOND_PERSON,
             target_type=ACCESS_REQUEST_TARGET,
             target_id=access_request.pk,
-            case_code=patient_identity(access_request.patient_id).case_code,
+            patient_id=access_request.patient_id,
+            message=ACCESS_SECOND_PERSON,
         )
-        raise InvalidRequest(ACCESS_SECOND_PERSON)
 
 
 def access_copy_release(

@@ -48,10 +48,9 @@ from ..packaging import BuiltPackage, PackageOptions, package_build
 from ..permissions.legal import (
     LEGAL_HOLD_TARGET,
     LEGAL_REQUEST_TARGET,
-    DenialReason,
     LegalAction,
     legal_require,
-    lifecycle_denial_record,
+    second_person_refuse,
 )
 from .disclosures import disclosure_record
 
@@ -384,15 +383,14 @@ def _release_check(actor: User, legal_request: LegalRequest) -> None:
     if legal_request.status != LegalRequestStatus.SCOPE_DECIDED:
         raise InvalidRequest(LEGAL_SCOPE_FIRST)
     if legal_request.scope_decided_by_id == actor.pk:
-        lifecycle_denial_record(
+        second_person_refuse(
             user=actor,
             action=LegalAction.LEGAL_APPROVE,
-            reason=DenialReason.SECOND_PERSON,
             target_type=LEGAL_REQUEST_TARGET,
             target_id=legal_request.pk,
-            case_code=patient_identity(legal_request.patient_id).case_code,
+            patient_id=legal_request.patient_id,
+            message=LEGAL_SECOND_PERSON,
         )
-        raise InvalidRequest(LEGAL_SECOND_PERSON)
 
 
 def legal_release_approve(
