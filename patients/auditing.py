@@ -13,7 +13,7 @@ from django.db import models
 
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.models import AuditEvent
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied, audit_event_record
 
 from .permissions import Action, active_grant_id
 
@@ -97,11 +97,6 @@ def access_denied_record(
             details=details,
             grant_id=grant_id,
         )
-    return audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        target_type=target_type,
-        target_id=target_id,
-        details=details,
+    return audit_access_denied(
+        actor=actor, action=action, reason=reason, target_type=target_type, target_id=target_id
     )

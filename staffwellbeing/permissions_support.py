@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.models import User
 from carecore.accounts.roles import Role
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from supervision.selectors import supervisee_ids_query
 
 from .models import SupportPlan, SupportPlanMember, SupportPlanStatus
@@ -82,14 +81,7 @@ def access_denied_record(
     *, actor: AnyUser, action: str, target_type: str, target_id: str | int = ""
 ) -> None:
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        target_type=target_type,
-        target_id=target_id,
-        details={"action": action},
-    )
+    audit_access_denied(actor=actor, action=action, target_type=target_type, target_id=target_id)
 
 
 # --- support plans --------------------------------------------------------------------------

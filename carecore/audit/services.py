@@ -55,6 +55,36 @@ def audit_event_record(
     return event
 
 
+def audit_access_denied(
+    *,
+    actor: Any | None,
+    action: object,
+    reason: object | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    case_code: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction.
+
+    `action` and `reason` are enum values (what was tried, why it was refused); `details`
+    adds more ids or enum values, never what the user typed.
+    """
+    recorded: dict[str, Any] = {"action": str(action)}
+    if reason is not None:
+        recorded["reason"] = str(reason)
+    recorded.update(details or {})
+    return audit_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        target_type=target_type,
+        target_id=target_id,
+        case_code=case_code,
+        details=recorded,
+    )
+
+
 def _seal_after_commit() -> None:
     # The embedded demo has no beat to run the sealer; sealing right after each commit keeps
     # its chain complete. Another sealer holding the lock will pick these events up.

@@ -24,8 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.roles import Role
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from patients.exceptions import InvalidRequest
 from patients.models import CareTeamMembership, CareTeamRole
 from patients.permissions import Action
@@ -181,14 +180,13 @@ def lifecycle_denial_record(
     case_code: str = "",
 ) -> None:
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
+    audit_access_denied(
         actor=user,
-        outcome=Outcome.DENIED,
+        action=action,
+        reason=reason,
         target_type=target_type,
         target_id=target_id,
         case_code=case_code,
-        details={"action": str(action), "reason": str(reason)},
     )
 
 

@@ -14,8 +14,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from carecore.refusals import Refusal
 
 from .common import is_privacy_officer
@@ -89,14 +88,13 @@ def retention_denial_record(
     case_code: str = "",
 ) -> None:
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
+    audit_access_denied(
         actor=user,
-        outcome=Outcome.DENIED,
+        action=action,
+        reason=reason,
         target_type=target_type,
         target_id=target_id,
         case_code=case_code,
-        details={"action": str(action), "reason": str(reason)},
     )
 
 

@@ -10,9 +10,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from carecore.audit.events import EventType, Outcome
+from carecore.audit.events import EventType
 from carecore.audit.models import AuditEvent
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied, audit_event_record
 from patients.auditing import DenialReason, access_denied_record, patient_event_record
 from patients.models import Attachment, CareTeamMembership, CareTeamRole, ClinicalNote, Patient
 from patients.permissions import Action, note_readable_condition
@@ -126,14 +126,13 @@ def referral_get_for(
         )
         raise Http404
     if not getattr(referral, f"may_{action}"):
-        audit_event_record(
-            event_type=EventType.ACCESS_DENIED,
+        audit_access_denied(
             actor=user,
-            outcome=Outcome.DENIED,
+            action=action,
+            reason=DenialReason.POLICY,
             target_type=REFERRAL_TARGET,
             target_id=referral.pk,
             case_code=referral.patient.case_code,
-            details={"action": str(action), "reason": str(DenialReason.POLICY)},
         )
         raise Http404
     if action == ReferralAction.VIEW:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from patients.auditing import DenialReason, access_denied_record, patient_event_record
 from patients.exceptions import InvalidRequest
 from patients.models import (
@@ -205,17 +205,16 @@ def sharing_consent_for(
 def _referral_denied(
     *, actor: User, referral: Referral, action: ReferralAction, reason: DenialReason
 ) -> None:
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
+    audit_access_denied(
         actor=actor,
-        outcome=Outcome.DENIED,
+        action=action,
+        reason=reason,
         target_type=REFERRAL_TARGET,
         target_id=referral.pk,
         case_code=Patient.objects.filter(pk=referral.patient_id)
         .values_list("case_code", flat=True)
         .first()
         or "",
-        details={"action": str(action), "reason": str(reason)},
     )
 
 

@@ -15,9 +15,9 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from carecore.audit.events import EventType, Outcome
+from carecore.audit.events import EventType
 from carecore.audit.models import AuditEvent
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied, audit_event_record
 from supervision.models import SupervisionAgreement
 
 from ..models import (
@@ -72,13 +72,8 @@ def wellbeing_denial_record(
     target_id: str | int = "",
 ) -> AuditEvent:
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
-    return audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        target_type=target_type,
-        target_id=target_id,
-        details={"action": str(purpose), "reason": str(reason)},
+    return audit_access_denied(
+        actor=actor, action=purpose, reason=reason, target_type=target_type, target_id=target_id
     )
 
 

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from carecore.refusals import Refusal
 
 if TYPE_CHECKING:
@@ -68,13 +67,8 @@ def access_denied_record(
     reason: str = "role",
 ) -> None:
     """Write the ACCESS_DENIED event; call it outside any transaction that will roll back."""
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        target_type=target_type,
-        target_id=target_id,
-        details={"action": action, "reason": reason},
+    audit_access_denied(
+        actor=actor, action=action, reason=reason, target_type=target_type, target_id=target_id
     )
 
 

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from carecore.refusals import Refusal
 
 from ..models import CaseloadReview, SupervisionAgreement
@@ -90,13 +89,12 @@ def access_denied_record(
     target_id: str | int = "",
 ) -> None:
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
+    audit_access_denied(
         actor=actor if is_active_user(actor) else None,
-        outcome=Outcome.DENIED,
+        action=action,
+        reason=reason,
         target_type=target._meta.label_lower,
         target_id=target_id,
-        details={"action": action, "reason": reason},
     )
 
 

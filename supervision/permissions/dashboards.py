@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.permissions import is_active_user
 from carecore.accounts.roles import Role
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -67,16 +66,10 @@ def dashboard_denial_record(
     *, actor: AnyUser | None, action: str, reason: DenialReason, dashboard: str = ""
 ) -> None:
     """Write the ACCESS_DENIED event for a refused dashboard request (ids and enums only)."""
-    details = {"action": action, "reason": str(reason)}
     # Only a known dashboard name is recorded: the slug in the URL is free text.
-    if dashboard in Dashboard.values:
-        details["dashboard"] = dashboard
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        target_type=TARGET_TYPE,
-        details=details,
+    known = {"dashboard": dashboard} if dashboard in Dashboard.values else {}
+    audit_access_denied(
+        actor=actor, action=action, reason=reason, target_type=TARGET_TYPE, details=known
     )
 
 

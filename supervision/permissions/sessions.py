@@ -25,8 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecore.accounts.models import User
 from carecore.accounts.permissions import is_active_user
-from carecore.audit.events import EventType, Outcome
-from carecore.audit.services import audit_event_record
+from carecore.audit.services import audit_access_denied
 from carecore.refusals import Refusal
 
 from ..models import (
@@ -97,13 +96,8 @@ def access_denied_record(
     target_id: str | int = "",
 ) -> None:
     """Write the ACCESS_DENIED event for a refusal; call it outside the refused transaction."""
-    audit_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        target_type=target_type,
-        target_id=target_id,
-        details={"action": action, "reason": reason},
+    audit_access_denied(
+        actor=actor, action=action, reason=reason, target_type=target_type, target_id=target_id
     )
 
 
