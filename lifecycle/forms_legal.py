@@ -56,6 +56,9 @@ FIELD_OF_MESSAGE: tuple[tuple[object, str], ...] = (
     (disclosure_services.DISCLOSURE_IN_FUTURE, "disclosed_at"),
 )
 
+# Free text is stored encrypted; a bound keeps a pasted document out of a form field.
+TEXT_MAX_LENGTH = 8000
+
 
 def add_service_error(form: forms.Form, error: Exception) -> None:
     """Attach a service refusal's constant message to the field it concerns, or the form."""
@@ -148,6 +151,7 @@ class LegalRequestForm(forms.Form):
         help_text=_("Optional. The case or file number the requester uses."),
     )
     request_summary = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("What is asked for"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Which records, for which period, and by when. Stored encrypted."),
@@ -171,6 +175,7 @@ class LegalBasisForm(forms.Form):
         ),
     )
     assessment = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Assessment"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
@@ -215,13 +220,14 @@ class ApproveForm(forms.Form):
         _("I have checked the basis, the scope and the redaction, and I approve this release.")
     )
     note = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text=_("Optional. Anything the record of this release should say."),
     )
     # When the scope shown was decided: a scope decided again since is not approved unseen.
-    scope_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+    scope_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class ReleaseForm(forms.Form):
@@ -229,11 +235,12 @@ class ReleaseForm(forms.Form):
         _("I have read the safety review and I release this copy to the patient.")
     )
     # When the review shown was done: a review redone since is not released unread.
-    review_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+    review_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class RefuseForm(forms.Form):
     reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Reasons for refusing"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Stored encrypted; say what the requester was told."),
@@ -251,6 +258,7 @@ class LegalHoldForm(forms.Form):
         help_text=_("Optional. The request the hold belongs to (same case code)."),
     )
     reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why the record must not be destroyed. Stored encrypted."),
@@ -289,6 +297,7 @@ SAFE_CHOICES = (("yes", _("Yes, safe to release")), ("no", _("No, not safe to re
 
 class SafetyReviewForm(forms.Form):
     review = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Safety review"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
@@ -316,6 +325,7 @@ class SafetyReviewForm(forms.Form):
         help_text=_("Staff identities are redacted unless you say why they should not be."),
     )
     staff_reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Why staff are named"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -344,6 +354,7 @@ class DisclosureForm(forms.Form):
         error_messages={"required": disclosure_services.DISCLOSURE_RECIPIENT_REQUIRED},
     )
     purpose = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Purpose"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why it was disclosed. Stored encrypted."),
@@ -363,6 +374,7 @@ class DisclosureForm(forms.Form):
         required=False,
     )
     scope_note = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("What was disclosed, in words"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -73,7 +73,7 @@ class _WhenMixin(forms.Form):
     )
     # The proposal the clash warning was shown for: ticking "schedule anyway" confirms that
     # proposal only, so a changed time or person is checked for clashes again.
-    clash_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    clash_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def starts_at(self) -> dt.datetime:
         """Return the chosen date and time as an aware datetime in the local zone."""

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from carecore.audit.events import EventType, Outcome
 from carecore.audit.models import AuditEvent
+from lifecycle.forms_legal import TEXT_MAX_LENGTH, LegalBasisForm, RefuseForm
 from lifecycle.models import (
     DisclosureEntry,
     DisclosureKind,
@@ -644,3 +645,15 @@ def test_every_page_renders_for_a_privacy_officer(client, sign_in, privacy_offic
         assert response.status_code == 200, url
         content = response.content.decode()
         assert "style=" not in content and "onclick" not in content, url
+
+
+def test_free_text_fields_refuse_a_pasted_document():
+    too_long = "x" * (TEXT_MAX_LENGTH + 1)
+
+    basis = LegalBasisForm(data={"legal_basis": "court_order", "assessment": too_long})
+    refusal = RefuseForm(data={"reason": too_long})
+
+    assert not basis.is_valid()
+    assert "assessment" in basis.errors
+    assert not refusal.is_valid()
+    assert "reason" in refusal.errors
