@@ -10,12 +10,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from carecore.accounts.models import User
 from carecore.accounts.roles import Role
 
 from .. import conf
-from ..models import SupervisionAgreement, SupervisionGroup, SupervisionGroupMember
+from ..models import (
+    SessionStatus,
+    SupervisionAgreement,
+    SupervisionGroup,
+    SupervisionGroupMember,
+    SupervisionSession,
+)
 from ..permissions.arrangements import (
     STAFF_ROLES,
     ArrangementNotFound,
@@ -193,3 +200,11 @@ def work_profile_initial(row: WorkProfileRow) -> dict[str, Any]:
         "non_patient_percent": percent,
         "line_manager": row.line_manager,
     }
+
+
+def group_sessions_to_cancel(group: SupervisionGroup) -> QuerySet[SupervisionSession, Any]:
+    """Return the group's scheduled sessions still to come: what closing the group cancels,
+    and what a new facilitator takes over."""
+    return SupervisionSession.objects.filter(
+        group_id=group.pk, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now()
+    )

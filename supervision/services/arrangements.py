@@ -38,6 +38,7 @@ from ..permissions.arrangements import (
     is_staff_member,
     require_manager,
 )
+from ..selectors.arrangements import group_sessions_to_cancel
 
 if TYPE_CHECKING:
     from carecore.accounts.models import User
@@ -300,9 +301,9 @@ def group_update(
         locked.save(update_fields=["facilitator", "cadence_weeks", "updated_at"])
         # The group's sessions still to come move to the new facilitator, who can then run,
         # log or cancel them; past ones stay with the person who held them.
-        rehosted = SupervisionSession.objects.filter(
-            group_id=locked.pk, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now()
-        ).update(host=facilitator, updated_at=timezone.now())
+        rehosted = group_sessions_to_cancel(locked).update(
+            host=facilitator, updated_at=timezone.now()
+        )
         audit_event_record(
             event_type=EventType.SUPERVISION_GROUP_CHANGED,
             actor=actor,
@@ -310,15 +311,6 @@ def group_update(
             details={"old": old, "new": new, "sessions_rehosted": rehosted},
         )
     return locked
-
-
-def group_sessions_to_cancel(
-    group: SupervisionGroup,
-) -> models.QuerySet[SupervisionSession, SupervisionSession]:
-    """Return the group's scheduled sessions still to come: what closing it cancels."""
-    return SupervisionSession.objects.filter(
-        group_id=group.pk, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now()
-    )
 
 
 def group_close(*, actor: User, group: SupervisionGroup) -> SupervisionGroup:
@@ -336,7 +328,7 @@ def group_close(*, actor: User, group: SupervisionGroup) -> SupervisionGroup:
             updated_at=now,
         )
         cancelled = _future_sessions_cancel(
-            SupervisionSession.objects.filter(group_id=locked.pk),
+            group_sessions_to_cancel(locked),
             actor=actor,
             reason=GROUP_CLOSED_REASON,
         )

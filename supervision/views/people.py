@@ -31,6 +31,7 @@ from ..selectors.arrangements import (
     group_get_for,
     group_members_current,
     group_membership_get_for,
+    group_sessions_to_cancel,
     groups_list_for,
     work_profile_initial,
     work_profile_person_for_edit,
@@ -45,7 +46,6 @@ from ..services.arrangements import (
     group_create,
     group_member_add,
     group_member_remove,
-    group_sessions_to_cancel,
     group_update,
     work_profile_set,
 )
